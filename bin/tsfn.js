@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import '../dist/tsfn.js';
+import { main } from '../dist/tsfn.js';
+
+process.exitCode = await main(process.argv.slice(2));

@@ -19,9 +19,13 @@ export const FunctionSpec = z.object({
 });
 export type FunctionSpec = z.infer<typeof FunctionSpec>;
 
-/** BullMQ job data of one invocation. */
+/**
+ * BullMQ job data of one invocation. Scheduled invocations come from a job
+ * scheduler's template and carry no id or queue time: the invoker derives them
+ * from the BullMQ job (id and timestamp).
+ */
 export const InvocationJob = z.object({
-  invocationId: z.string(),
+  invocationId: z.string().optional(),
   fn: FunctionSpec,
   trigger: z.enum(TRIGGERS),
   kind: z.enum(['http', 'event']),
@@ -32,7 +36,7 @@ export const InvocationJob = z.object({
     headers: z.array(Header),
   }),
   bodyB64: z.string(),
-  queuedAt: z.number(),
+  queuedAt: z.number().optional(),
   /** Epoch ms by which the function must have answered (sync: the caller's deadline). */
   deadline: z.number().optional(),
   traceparent: z.string().optional(),
@@ -59,6 +63,8 @@ export type Reply = z.infer<typeof Reply>;
 /** SPEC §4: one per invocation, written exactly once. */
 export const MeteringRecord = z.object({
   invocationId: z.string(),
+  /** 1 for the first try; async and scheduled invocations are retried. */
+  attempt: z.number().int().min(1),
   account: z.string(),
   function: z.string(),
   version: z.number().int(),

@@ -59,7 +59,9 @@ insert into prices values ('1970-01-01T00:00:00Z', 16666700, 200000, 0);
 -- One metering record per invocation (SPEC §4). mib_ms = memory_limit_mib * billed_ms
 -- keeps GB-seconds exact: gb_seconds = mib_ms / 1024000.
 create table invocations (
-  invocation_id      uuid primary key,
+  invocation_id      uuid not null,
+  -- async and scheduled invocations are retried: one record per attempt
+  attempt            integer not null default 1,
   account            text not null,
   function           text not null,
   version            integer not null,
@@ -78,7 +80,8 @@ create table invocations (
   cpu_us             bigint not null,
   mib_ms             bigint not null,
   cost_picos         bigint not null,
-  invoker            text not null
+  invoker            text not null,
+  primary key (invocation_id, attempt)
 );
 create index invocations_account_time on invocations (account, ended_at);
 create index invocations_function_time on invocations (function, ended_at);
@@ -99,11 +102,13 @@ create table usage_daily (
 
 -- Each invocation's log lines (console output, REPORT line, errors), capped.
 create table invocation_logs (
-  invocation_id  uuid primary key,
+  invocation_id  uuid not null,
+  attempt        integer not null default 1,
   account        text not null,
   function       text not null,
   ended_at       timestamptz not null,
   lines          jsonb not null,
-  truncated      boolean not null default false
+  truncated      boolean not null default false,
+  primary key (invocation_id, attempt)
 );
 create index invocation_logs_function_time on invocation_logs (function, ended_at);

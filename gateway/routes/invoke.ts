@@ -1,0 +1,97 @@
+import { Hono, type Context } from 'hono';
+import { BadRequest, Forbidden, FunctionFailed, FunctionTimeout, TooManyRequests, Unauthorized, TsfnError } from '../../core/errors.js';
+import { newInvocationId } from '../../core/ids.js';
+import { canAccess } from '../../core/principal.js';
+import type { InvocationJob, Reply } from '../../core/schemas/invocation.js';
+import type { GatewayEnv } from '../env.js';
+import type { GatewayDeps } from '../deps.js';
+import { toSpec } from '../store/function-store.js';
+import { readBody } from '../read-body.js';
+import type { ResolvedFunction } from '../function-cache.js';
+
+export const SYNC_BODY_LIMIT = 6 * 1024 * 1024;
+/** Time a sync invocation may spend queued and starting on top of its timeout. */
+export const QUEUE_SLACK_MS = 2_000;
+/** The gateway answers 504 itself this long after the invoker should have. */
+const REPLY_GRACE_MS = 500;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', 'authorization']);
+
+/** `ANY /fn/:name/*` and `ANY /fn/:name@:version/*`: the synchronous HTTP trigger. */
+export function invokeRoutes(deps: GatewayDeps) {
+  const app = new Hono<GatewayEnv>();
+  const handler = async (c: Context<GatewayEnv>) => {
+    const target = c.req.param('target')!;
+    const m = /^([a-z][a-z0-9-]{0,62})(?:@([1-9][0-9]{0,8}))?$/.exec(target);
+    if (!m) throw new BadRequest(`"${target}" is not a function name (^[a-z][a-z0-9-]{0,62}$, optionally @version)`);
+    const resolved = await deps.functions.resolve(m[1]!, m[2] ? Number(m[2]) : undefined);
+    authorize(resolved, c);
+
+    const url = new URL(c.req.url);
+    const prefix = `/fn/${target}`;
+    const path = url.pathname.slice(prefix.length) || '/';
+    const body = await readBody(c.req.raw, SYNC_BODY_LIMIT, 'a synchronous invocation');
+    const headers: [string, string][] = [];
+    c.req.raw.headers.forEach((v, k) => { if (k !== 'authorization') headers.push([k, v]); });
+    const reply = await invokeAndWait(deps, resolved, {
+      trigger: 'http', kind: 'http',
+      http: { method: c.req.method, path, query: url.search.slice(1), headers },
+      bodyB64: body.toString('base64'),
+      traceparent: c.req.header('traceparent'),
+    });
+    return toResponse(reply);
+  };
+  app.all('/fn/:target', handler);
+  app.all('/fn/:target/*', handler);
+  return app;
+}
+
+function authorize({ fn, version }: ResolvedFunction, c: Context<GatewayEnv>) {
+  if (version.manifest.public) return;
+  const p = c.get('principal');
+  if (!p) throw new Unauthorized(`function ${fn.name} is private: call it with an API key of its account`);
+  if (!canAccess(p, fn.account)) throw new Forbidden(`function ${fn.name} is private to another account`);
+}
+
+export { authorize as authorizeInvoke };
+
+type JobInput = Omit<InvocationJob, 'invocationId' | 'fn' | 'queuedAt' | 'deadline' | 'replyTo'>;
+
+/** Admission, enqueue, wait: shared by the HTTP trigger and the invoke API. */
+export async function invokeAndWait(deps: GatewayDeps, { fn, version }: ResolvedFunction, input: JobInput): Promise<Reply> {
+  const invocationId = newInvocationId();
+  const queuedAt = Date.now();
+  const deadline = queuedAt + version.manifest.timeout * 1000 + QUEUE_SLACK_MS;
+  const spec = toSpec(fn.account, version);
+  await deps.invocations.requireInvoker();
+  try {
+    await deps.invocations.admit(fn.name, invocationId, deadline, version.manifest.concurrency + deps.config.TSFN_QUEUE_PER_FUNCTION);
+  } catch (err) {
+    if (err instanceof TooManyRequests) deps.meter.rejected(spec, invocationId, input.trigger, queuedAt);
+    throw err;
+  }
+  try {
+    return await deps.invocations.invokeSync({ ...input, invocationId, fn: spec, queuedAt, deadline }, deadline + REPLY_GRACE_MS);
+  } finally {
+    deps.invocations.release(fn.name, invocationId).catch(() => {});
+  }
+}
+
+/** The function's answer, or problem+json for a failed invocation, with tsfn's headers. */
+export function toResponse(reply: Reply): Response {
+  const timing = `queue;dur=${reply.timing.queueMs.toFixed(2)}, init;dur=${reply.timing.initMs.toFixed(2)}, run;dur=${reply.timing.runMs.toFixed(2)}`;
+  const own = { 'x-tsfn-invocation-id': reply.invocationId, 'x-tsfn-cold-start': reply.start, 'server-timing': timing };
+  if (reply.status === 'ok' && reply.http) {
+    const headers = new Headers();
+    for (const [k, v] of reply.http.headers) if (!HOP_BY_HOP.has(k.toLowerCase())) headers.append(k, v);
+    for (const [k, v] of Object.entries(own)) headers.set(k, v);
+    const status = reply.http.status;
+    const body = status === 204 || status === 304 ? null : Buffer.from(reply.http.bodyB64, 'base64');
+    return new Response(body, { status, headers });
+  }
+  const detail = reply.error?.detail ?? `the invocation ended with status ${reply.status}`;
+  const err: TsfnError = reply.status === 'timeout'
+    ? new FunctionTimeout(detail, { invocationId: reply.invocationId, headers: own })
+    : new FunctionFailed(detail, { invocationId: reply.invocationId, headers: own });
+  return err.getResponse();
+}
+

@@ -25,7 +25,9 @@ export function invocationRoutes(deps: GatewayDeps) {
     const name = FunctionName.parse(c.req.param('name'));
     const mode = c.req.query('mode') ?? 'sync';
     if (mode !== 'sync' && mode !== 'async') throw new BadRequest(`mode must be sync or async, not "${mode}"`);
-    const resolved = await deps.functions.resolve(name);
+    const version = c.req.query('version');
+    if (version !== undefined && !/^[1-9][0-9]{0,8}$/.test(version)) throw new BadRequest(`version must be a positive integer, not "${version}"`);
+    const resolved = await deps.functions.resolve(name, version === undefined ? undefined : Number(version));
     authorizeInvoke(resolved, c);
     const body = await readBody(c.req.raw, mode === 'sync' ? SYNC_BODY_LIMIT : ASYNC_BODY_LIMIT, `an ${mode} invocation`);
     const text = body.length ? body.toString('utf8') : 'null';

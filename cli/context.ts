@@ -1,4 +1,7 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ApiClient } from './client.js';
+import { readAdminKey } from './up/credentials.js';
 
 /** What a command needs besides its own arguments. */
 export interface CliContext {
@@ -10,7 +13,7 @@ export interface CliContext {
 export const defaultContext: CliContext = {
   client: (v) => new ApiClient({
     url: v.url ?? process.env.TSFN_URL ?? 'http://127.0.0.1:8080',
-    apiKey: v['api-key'] ?? process.env.TSFN_API_KEY,
+    apiKey: v['api-key'] ?? process.env.TSFN_API_KEY ?? readAdminKey(process.env.TSFN_DATA_DIR ?? join(homedir(), '.tsfn')),
   }),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),

@@ -1,7 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { FunctionSpec, MeteringRecord } from './schemas/invocation.js';
 import type { LogLine } from './schemas/control.js';
 import type { Trigger } from './states.js';
+
+/** Per-invocation log budget; past it, one marker line ends the logs. */
+export const LOG_CAP_BYTES = 256 * 1024;
+export const TRUNCATED_MARKER = '[tsfn] log output truncated';
 
 /** Lambda bills duration rounded up to the next millisecond. */
 export const billedMsOf = (durationMs: number): number => Math.max(0, Math.ceil(durationMs - 1e-9));
@@ -18,9 +22,16 @@ export const gbSecondsOf = (memoryMiB: number, billedMs: number): number => (mem
 export class MeteringStream {
   constructor(private readonly redis: Redis, private readonly stream: string) {}
 
-  append(record: MeteringRecord, logs: LogLine[] = [], truncated = false): Promise<unknown> {
+  /** Appends now, or as part of `via`, a pipeline the caller executes. */
+  append(record: MeteringRecord, logs: LogLine[] = [], via?: ChainableCommander): Promise<unknown> {
     const fields = ['r', JSON.stringify(record)];
-    if (logs.length) fields.push('l', JSON.stringify({ lines: logs, truncated }));
+    if (logs.length) {
+      fields.push('l', JSON.stringify({ lines: logs, truncated: logs.some((l) => l.msg === TRUNCATED_MARKER) }));
+    }
+    if (via) {
+      via.xadd(this.stream, '*', ...fields);
+      return Promise.resolve();
+    }
     return this.redis.xadd(this.stream, '*', ...fields);
   }
 

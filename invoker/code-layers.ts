@@ -1,0 +1,33 @@
+import type { Db } from '../infra/db.js';
+import type { FunctionSpec } from '../core/schemas/invocation.js';
+import type { LayerStore } from './layers/layer-store.js';
+
+/** Most bytes and files a function's extracted artifact may take. */
+export const ARTIFACT_LIMITS = { maxBytes: 512 * 1048576, maxFiles: 20_000 };
+
+/**
+ * Function code on this host: each artifact fetched from PostgreSQL once,
+ * verified against its digest and extracted into the layer store; the
+ * directory is then bind-mounted (or attached) read-only at /var/task.
+ */
+export class CodeLayers {
+  private paths = new Map<string, Promise<string>>();
+
+  constructor(private readonly store: LayerStore, private readonly db: Db) {}
+
+  dir(spec: FunctionSpec): Promise<string> {
+    let p = this.paths.get(spec.digest);
+    if (!p) {
+      p = this.store.ensureArtifact(spec.digest, () => this.fetch(spec.digest), ARTIFACT_LIMITS);
+      p.then(() => this.store.markUsed(spec.digest), () => this.paths.delete(spec.digest));
+      this.paths.set(spec.digest, p);
+    }
+    return p;
+  }
+
+  private async fetch(digest: string): Promise<Buffer> {
+    const row = (await this.db.query('select data from artifacts where digest = $1', [digest])).rows[0];
+    if (!row) throw new Error(`artifact ${digest} is not in the database`);
+    return row.data;
+  }
+}

@@ -1,0 +1,31 @@
+/** What the launcher's `run` subcommand is told (native/: see its usage text). */
+export interface LaunchSpec {
+  layers: string[];
+  upperBytes: number;
+  cgroupPaths: readonly string[];
+  env: Readonly<Record<string, string>>;
+  binds: { source: string; target: string; readOnly: boolean }[];
+  passFds: number[];
+  infoFd?: number;
+  cwd: string;
+  argv: string[];
+}
+
+/** The unprivileged ids every payload runs as (nobody/nogroup in the base layer). */
+export const PAYLOAD_UID = 65534;
+export const PAYLOAD_GID = 65534;
+
+export function launcherArgs(s: LaunchSpec): string[] {
+  return [
+    'run',
+    ...s.layers.flatMap((l) => ['--layer', l]),
+    '--upper-size', String(s.upperBytes),
+    ...s.cgroupPaths.flatMap((p) => ['--cgroup', p]),
+    '--hostname', 'tsfn', '--uid', String(PAYLOAD_UID), '--gid', String(PAYLOAD_GID), '--cwd', s.cwd,
+    ...s.passFds.flatMap((fd) => ['--pass-fd', String(fd)]),
+    ...(s.infoFd === undefined ? [] : ['--info-fd', String(s.infoFd)]),
+    ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...s.binds.flatMap((b) => ['--bind', `${b.source}:${b.target}:${b.readOnly ? 'ro' : 'rw'}`]),
+    '--', ...s.argv,
+  ];
+}

@@ -1,0 +1,265 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Cgroup } from '../cgroups/cgroup.js';
+import type { InitFrame, InvokeFrame, LogLine } from '../../core/schemas/control.js';
+import { ControlChannel, type ShimFrame } from './control-channel.js';
+import type {
+  Container, ContainerLimits, ContainerSpec, ContainerState, ContainerUsage, InitOutcome, RunOutcome,
+} from './container.js';
+import { launcherArgs } from './launcher-args.js';
+import { launcherFailure } from './launcher-exit-codes.js';
+import { LogCollector } from './log-collector.js';
+
+export interface LaunchConfig {
+  launcher: string;
+  baseLayer: string;
+  /** argv of the shim inside the container. */
+  shimArgv(opts: { memoryMiB: number; start: 'cold' | 'prewarm' }): string[];
+  shimEnv: Readonly<Record<string, string>>;
+  /** Largest frame the shim may send (response body + headers). */
+  maxFrameBytes: number;
+  startTimeoutMs: number;
+}
+
+const EXIT_OOM = 137;
+/** Pids a container may hold: Node's own threads plus what a function may spawn. */
+export const DEFAULT_PIDS = 512;
+
+type Pending = {
+  accept(f: ShimFrame): void;
+  fail(err: Error): void;
+};
+
+/**
+ * A container started by the C launcher (native/), with the runtime shim as
+ * its payload, its control channel on fd 3 and its cgroup made by the invoker.
+ */
+export class LauncherContainer implements Container {
+  private stateNow: ContainerState = 'starting';
+  private pending: Pending | undefined;
+  private initPid = 0;
+  private exitCode: number | null = null;
+  private stderrTail = '';
+  private readonly logs = new LogCollector();
+  readonly exited: Promise<void>;
+
+  private constructor(
+    readonly id: string,
+    public limits: ContainerLimits,
+    private readonly cgroup: Cgroup,
+    private readonly child: ChildProcess,
+    private readonly channel: ControlChannel,
+    private readonly config: LaunchConfig,
+  ) {
+    this.exited = once(child, 'exit').then(([code, signal]) => {
+      this.exitCode = code ?? (signal ? 128 : null);
+      this.stateNow = 'dead';
+    });
+    channel.listen((f) => this.onFrame(f), (err) => this.onFailure(err));
+    for (const [stream, level] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
+      stream!.on('data', (b: Buffer) => {
+        if (this.stateNow === 'starting') this.stderrTail = (this.stderrTail + b.toString()).slice(-2000);
+        this.logs.raw(level, b.toString());
+      });
+    }
+  }
+
+  static async start(spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig): Promise<LauncherContainer> {
+    const args = launcherArgs({
+      layers: [config.baseLayer], upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
+      binds: spec.codeDir ? [{ source: spec.codeDir, target: '/var/task', readOnly: true }] : [],
+      passFds: [3], infoFd: 4, cwd: '/tmp',
+      argv: config.shimArgv({ memoryMiB: spec.limits.memoryMiB, start: spec.codeDir ? 'cold' : 'prewarm' }),
+    });
+    const child = spawn(config.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
+    const channel = new ControlChannel(child.stdio[3] as Socket, config.maxFrameBytes);
+    const c = new LauncherContainer(spec.id, spec.limits, cgroup, child, channel, config);
+    try {
+      c.initPid = await readInfoPid(child.stdio[4] as Readable, config.startTimeoutMs);
+      await c.expect((f) => f.t === 'ready', config.startTimeoutMs, 'start');
+      c.stateNow = 'ready';
+      return c;
+    } catch (err) {
+      await Promise.race([c.exited, new Promise((r) => setTimeout(r, 1000))]);
+      const reason = c.exitCode === null ? undefined : launcherFailure(c.exitCode);
+      await c.destroy();
+      if (reason) throw new Error(`container ${spec.id} failed to start (${reason}): ${c.stderrTail.trim()}`);
+      throw err;
+    }
+  }
+
+  get state(): ContainerState {
+    return this.stateNow;
+  }
+
+  async attachCode(hostDir: string): Promise<void> {
+    const child = spawn(this.config.launcher,
+      ['attach', '--pid', String(this.initPid), '--source', hostDir, '--target', '/var/task'],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: {} });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+    const [code] = await once(child, 'exit');
+    if (code !== 0) throw new Error(`attach failed (${launcherFailure(code) ?? `exit ${code}`}): ${err.trim()}`);
+  }
+
+  resize(limits: ContainerLimits): void {
+    this.cgroup.setLimits({ memoryBytes: limits.memoryMiB * 1048576, cpu: limits.cpu, pids: limits.pids });
+    this.limits = limits;
+  }
+
+  async init(frame: InitFrame, timeoutMs: number): Promise<InitOutcome> {
+    this.logs.begin('init');
+    this.channel.send(frame);
+    try {
+      const f = await this.expect((x) => x.t === 'init-ok' || x.t === 'init-error', timeoutMs, 'init');
+      if (f.t === 'init-ok') return { kind: 'ok', style: f.style };
+      if (f.t === 'init-error') return { kind: 'error', error: f.error, logs: [...this.logs.take(), ...f.logs] };
+      throw new Error('unreachable');
+    } catch (err) {
+      return this.failureOutcome(err as Error);
+    }
+  }
+
+  async run(frame: InvokeFrame, body: Buffer, timeoutMs: number): Promise<RunOutcome> {
+    this.stateNow = 'busy';
+    this.logs.begin(frame.id);
+    this.channel.send(frame, body);
+    try {
+      const f = await this.expect((x) => (x.t === 'result' || x.t === 'error') && x.id === frame.id, timeoutMs, 'run', frame.id);
+      this.stateNow = 'ready';
+      if (f.t === 'result') return { kind: 'result', frame: f, body: f.body, logs: this.logs.finish(f.logs) };
+      if (f.t === 'error') return { kind: 'error', frame: f, logs: this.logs.finish(f.logs) };
+      throw new Error('unreachable');
+    } catch (err) {
+      const outcome = await this.failureOutcome(err as Error);
+      return outcome.kind === 'crash' ? { ...outcome, logs: this.logs.finish([]) }
+        : { kind: outcome.kind as 'timeout' | 'oom', logs: this.logs.finish([]) };
+    }
+  }
+
+  usage(): ContainerUsage {
+    return { cpuUs: this.cgroup.cpuUsageUs(), memoryPeakBytes: this.cgroup.memoryPeakBytes() };
+  }
+
+  resetPeak(): void {
+    this.cgroup.resetPeak();
+  }
+
+  async pause(): Promise<void> {
+    await this.cgroup.freeze();
+    if (this.stateNow === 'ready') this.stateNow = 'paused';
+  }
+
+  async resume(): Promise<void> {
+    await this.cgroup.thaw();
+    if (this.stateNow === 'paused') this.stateNow = 'ready';
+  }
+
+  async destroy(): Promise<void> {
+    this.stateNow = 'dead';
+    this.channel.close();
+    await this.cgroup.destroy();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  private onFrame(f: ShimFrame) {
+    if (f.t === 'log') {
+      this.logs.add(f.id, f.logs);
+      return;
+    }
+    const p = this.pending;
+    if (!p) {
+      this.channel.fail(new Error(`protocol violation: unexpected ${f.t} frame`));
+      return;
+    }
+    p.accept(f);
+  }
+
+  private onFailure(err: Error) {
+    this.pending?.fail(err);
+  }
+
+  /** Waits for the next frame, which must match; a timeout kills the container. */
+  private expect(match: (f: ShimFrame) => boolean, timeoutMs: number, phase: string, id?: string): Promise<ShimFrame> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        reject(new DeadlineError(`${phase} exceeded ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => { clearTimeout(timer); this.pending = undefined; };
+      this.pending = {
+        accept: (f) => {
+          done();
+          if (match(f)) resolve(f);
+          else {
+            const err = new Error(`protocol violation: expected a ${phase} answer${id ? ` for ${id}` : ''}, got ${f.t}`);
+            this.channel.fail(err);
+            reject(err);
+          }
+        },
+        fail: (err) => { done(); reject(err); },
+      };
+      if (this.channel.failed) this.pending.fail(this.channel.failed);
+    });
+  }
+
+  /**
+   * Tells a timeout, an OOM kill, a launcher failure and a crash apart. Every
+   * process is gone afterwards but the cgroup stays, so that the caller can
+   * still read what the invocation used before it destroys the container.
+   */
+  private async failureOutcome(err: Error): Promise<Exclude<InitOutcome, { kind: 'ok' | 'error' }>> {
+    this.stateNow = 'dead';
+    if (err instanceof DeadlineError) {
+      await this.kill();
+      return { kind: 'timeout' };
+    }
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+    const oom = this.exitCode === EXIT_OOM || this.oomKilled();
+    await this.kill();
+    if (oom) return { kind: 'oom' };
+    const launcher = this.exitCode === null ? undefined : launcherFailure(this.exitCode);
+    const detail = launcher ? `the container failed (${launcher}): ${this.stderrTail.trim()}`
+      : this.exitCode !== null ? `the function's process exited with status ${this.exitCode}` : err.message;
+    return { kind: 'crash', detail };
+  }
+
+  private async kill(): Promise<void> {
+    this.channel.close();
+    await this.cgroup.kill();
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+  }
+
+  private oomKilled(): boolean {
+    try {
+      return this.cgroup.usage().oomKills > 0;
+    } catch {
+      return false;
+    }
+  }
+}
+
+class DeadlineError extends Error {}
+
+async function readInfoPid(stream: Readable, timeoutMs: number): Promise<number> {
+  let text = '';
+  const timer = setTimeout(() => stream.destroy(new Error(`the launcher did not report its pid within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    for await (const chunk of stream) {
+      text += chunk.toString();
+      if (text.includes('\n')) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const pid = Number((JSON.parse(text.split('\n')[0] || '{}') as { pid?: number }).pid);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`the launcher reported no pid (${JSON.stringify(text.slice(0, 100))})`);
+  return pid;
+}
+
+export type { LogLine };

@@ -1,0 +1,108 @@
+import { hostname, availableParallelism } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Config } from '../core/config.js';
+import { MeteringStream } from '../core/metering.js';
+import { paths } from '../core/paths.js';
+import { redisKeys } from '../core/redis-keys.js';
+import { FunctionSpec } from '../core/schemas/invocation.js';
+import { createDb } from '../infra/db.js';
+import { detectCgroups, newOwnerId } from './cgroups/cgroup.js';
+import { CodeLayers } from './code-layers.js';
+import { LauncherFactory } from './container/launcher-factory.js';
+import { buildBaseLayer } from './layers/base-layer.js';
+import { LayerStore } from './layers/layer-store.js';
+import { ContainerPool } from './pool/container-pool.js';
+import { SHIM_ENV, shimArgv } from './runtime/shim-command.js';
+import { InvokerWorker } from './worker.js';
+
+export interface InvokerOptions {
+  config: Config;
+  redisUrl: string;
+  databaseUrl: string;
+  /** Overrides for tests and benchmarks. */
+  pool?: Partial<{ pauseGraceMs: number; fullWaitMs: number; stemMiB: number; keepAliveMs: number }>;
+}
+
+export interface Invoker {
+  id: string;
+  pool: ContainerPool;
+  /** Stops taking jobs, finishes running ones, tears down every container. */
+  close(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 2_000;
+const MIN_WARM_SYNC_MS = 15_000;
+const MAX_RESPONSE_BYTES = 6 * 1048576;
+
+/** The invoker of this host: cleanup of a killed predecessor, base layer, pool, BullMQ worker, heartbeat. */
+export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
+  const { config } = opts;
+  if (process.getuid?.() !== 0) throw new Error('the invoker must run as root (namespaces, mounts, cgroups)');
+  const id = newOwnerId('inv');
+  const keys = redisKeys(config.TSFN_PREFIX);
+  const cgroups = detectCgroups({ owner: id });
+  const reaped = await cgroups.reapLeftovers();
+  if (reaped.length) console.error(`invoker: removed ${reaped.length} cgroup tree(s) left by a killed invoker`);
+
+  const layers = await LayerStore.open(config.TSFN_DATA_DIR);
+  await layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576);
+  const base = await buildBaseLayer(layers, { shimPath: paths.shim });
+  layers.markUsed(base.digest);
+  const db = createDb(opts.databaseUrl, config.TSFN_DB_SCHEMA, 4);
+  const code = new CodeLayers(layers, db);
+
+  const factory = new LauncherFactory(cgroups, {
+    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV,
+    maxFrameBytes: MAX_RESPONSE_BYTES + 1048576, startTimeoutMs: 10_000,
+  });
+  const pool = new ContainerPool({
+    factory, codeDir: (spec) => code.dir(spec), budgetMiB: config.TSFN_INVOKER_MEMORY_MIB, prewarm: config.TSFN_PREWARM,
+    stemMiB: 128, keepAliveMs: config.TSFN_KEEP_ALIVE_S * 1000, pauseGraceMs: 100, initTimeoutMs: 10_000,
+    fullWaitMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES, startCpu: Math.min(2, availableParallelism()),
+    ...opts.pool,
+  });
+  pool.start();
+
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new InvokerWorker({
+    redis, keys, pool, invokerId: id, meter: new MeteringStream(redis, keys.meteringStream),
+    concurrency: Math.max(4, Math.min(256, Math.floor(config.TSFN_INVOKER_MEMORY_MIB / 64))),
+  });
+  worker.start();
+
+  const beat = async () => {
+    const stats = pool.stats();
+    await redis.multi()
+      .zadd(keys.invokers, Date.now(), id)
+      .hset(keys.invoker(id), { host: hostname(), pid: process.pid, ...stats })
+      .pexpire(keys.invoker(id), HEARTBEAT_MS * 5)
+      .exec();
+  };
+  await beat();
+  const heartbeat = setInterval(() => beat().catch(() => {}), HEARTBEAT_MS);
+  const syncMinWarm = async () => {
+    const { rows } = await db.query(
+      `select f.account, v.function as name, v.version, v.digest, v.manifest from functions f
+       join function_versions v on v.function = f.name and v.version = f.latest_version
+       where (v.manifest->>'minWarm')::int > 0`);
+    for (const r of rows) {
+      pool.setMinWarm(FunctionSpec.parse({ account: r.account, name: r.name, version: r.version, digest: r.digest, ...r.manifest }));
+    }
+  };
+  await syncMinWarm().catch((err) => console.error(`invoker: minWarm sync failed: ${err.message}`));
+  const minWarmTimer = setInterval(() => syncMinWarm().catch(() => {}), MIN_WARM_SYNC_MS);
+
+  return {
+    id, pool,
+    async close() {
+      clearInterval(heartbeat);
+      clearInterval(minWarmTimer);
+      await worker.close();
+      await pool.shutdown();
+      await factory.destroyAll();
+      await redis.multi().zrem(keys.invokers, id).del(keys.invoker(id)).exec().catch(() => {});
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}

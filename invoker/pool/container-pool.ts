@@ -1,0 +1,313 @@
+import { shortId } from '../../core/ids.js';
+import type { FunctionSpec } from '../../core/schemas/invocation.js';
+import type { StartKind } from '../../core/states.js';
+import type { Container, ContainerFactory, ContainerLimits, InitOutcome } from '../container/container.js';
+import { DEFAULT_PIDS } from '../container/launcher-container.js';
+import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
+
+export interface PoolOptions {
+  factory: ContainerFactory;
+  /** Host directory holding a function version's code (its extracted layer). */
+  codeDir(spec: FunctionSpec): Promise<string>;
+  budgetMiB: number;
+  /** Stem cells (booted shim, no code) kept ready. */
+  prewarm: number;
+  stemMiB: number;
+  keepAliveMs: number;
+  /** Idle time after which a container is frozen (OpenWhisk's pause grace). */
+  pauseGraceMs: number;
+  initTimeoutMs: number;
+  /** How long a job waits for memory before it is left for another invoker. */
+  fullWaitMs: number;
+  maxResponseBytes: number;
+  /** CPU a container gets while it starts and initialises (Lambda boosts init too). */
+  startCpu: number;
+}
+
+export interface Lease {
+  container: Container;
+  start: StartKind;
+  initMs: number;
+  /** Gives the container back; an unhealthy one is destroyed. */
+  release(healthy: boolean): void;
+}
+
+export type Acquired =
+  | { kind: 'lease'; lease: Lease }
+  | { kind: 'init-failed'; start: StartKind; initMs: number; outcome: Exclude<InitOutcome, { kind: 'ok' }>; usage: { cpuUs: number; memoryPeakBytes: number } };
+
+export class NoCapacity extends Error {}
+export class WaitTimeout extends Error {}
+
+interface Entry {
+  slot: Slot;
+  container?: Container;
+  pauseTimer?: NodeJS.Timeout;
+  paused: boolean;
+}
+
+export const versionKey = (s: FunctionSpec): string => `${s.name}@${s.version}:${s.digest}`;
+
+/**
+ * Keeps this host's containers: warm ones per function version, stem cells,
+ * minWarm, per-function concurrency, the memory budget, keep-alive and
+ * pausing. Decisions come from ./decisions.ts; this class carries them out.
+ */
+export class ContainerPool {
+  private entries = new Map<string, Entry>();
+  private waiters: (() => void)[] = [];
+  private minWarm = new Map<string, FunctionSpec>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: PoolOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.maintain(), Math.min(1000, this.opts.keepAliveMs / 2));
+    this.timer.unref();
+    this.maintain();
+  }
+
+  async acquire(spec: FunctionSpec, deadline: number): Promise<Acquired> {
+    const key = versionKey(spec);
+    const codeDir = await this.opts.codeDir(spec);
+    const firstFull = Date.now();
+    for (;;) {
+      if (this.closed) throw new NoCapacity('the invoker is shutting down');
+      const d = schedule(this.slots(), { key, memoryMiB: spec.memory, concurrency: spec.concurrency }, this.opts.budgetMiB);
+      if (d.kind === 'warm') return { kind: 'lease', lease: await this.takeWarm(d.id) };
+      if (d.kind === 'prewarm') return this.specialise(d.id, spec, key, codeDir);
+      if (d.kind === 'cold') return this.coldStart(d.evict, spec, key, codeDir);
+      if (d.kind === 'full' && Date.now() - firstFull >= this.opts.fullWaitMs) {
+        throw new NoCapacity(`the memory budget of ${this.opts.budgetMiB} MiB is in use by busy containers`);
+      }
+      const waitUntil = d.kind === 'full' ? Math.min(deadline, firstFull + this.opts.fullWaitMs) : deadline;
+      if (!(await this.changed(waitUntil)) && d.kind === 'wait') {
+        throw new WaitTimeout(`function ${spec.name} stayed at its concurrency limit of ${spec.concurrency}`);
+      }
+    }
+  }
+
+  /** Keep at least `spec.minWarm` containers of this version initialised (0 forgets it). */
+  setMinWarm(spec: FunctionSpec): void {
+    const key = versionKey(spec);
+    for (const [k, s] of this.minWarm) if (s.name === spec.name && k !== key) this.minWarm.delete(k);
+    if (spec.minWarm > 0) this.minWarm.set(key, spec);
+    else this.minWarm.delete(key);
+  }
+
+  stats() {
+    const count = (f: (e: Entry) => boolean) => [...this.entries.values()].filter(f).length;
+    return {
+      warm: count((e) => e.slot.key !== undefined && e.slot.state === 'idle'),
+      prewarm: count((e) => e.slot.key === undefined && e.slot.state === 'idle'),
+      busy: count((e) => e.slot.state === 'busy'),
+      starting: count((e) => e.slot.state === 'starting'),
+      paused: count((e) => e.paused),
+      memoryMiB: this.slots().reduce((n, s) => n + s.memoryMiB, 0),
+      budgetMiB: this.opts.budgetMiB,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.wake();
+    await Promise.all([...this.entries.keys()].map((id) => this.destroy(id)));
+  }
+
+  private slots(): Slot[] {
+    return [...this.entries.values()].map((e) => e.slot);
+  }
+
+  private async takeWarm(id: string): Promise<Lease> {
+    const e = this.entries.get(id)!;
+    e.slot.state = 'busy';
+    clearTimeout(e.pauseTimer);
+    if (e.paused) {
+      await e.container!.resume();
+      e.paused = false;
+    }
+    return this.lease(e, 'warm', 0);
+  }
+
+  private async specialise(id: string, spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
+    const e = this.entries.get(id)!;
+    e.slot.state = 'busy';
+    e.slot.key = key;
+    clearTimeout(e.pauseTimer);
+    const t0 = performance.now();
+    const c = e.container!;
+    this.fillStems();
+    try {
+      if (e.paused) {
+        await c.resume();
+        e.paused = false;
+      }
+      c.resize({ memoryMiB: spec.memory, cpu: Math.max(spec.cpu, this.opts.startCpu), pids: DEFAULT_PIDS });
+      await c.attachCode(codeDir);
+    } catch (err) {
+      await this.destroy(id);
+      return { kind: 'init-failed', start: 'prewarm', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
+    }
+    return this.initialise(e, spec, 'prewarm', t0);
+  }
+
+  private async coldStart(evict: string[], spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
+    this.evict(evict);
+    const id = `c-${shortId()}`;
+    const e: Entry = { slot: { id, key, state: 'starting', memoryMiB: spec.memory, lastUsed: Date.now() }, paused: false };
+    this.entries.set(id, e);
+    const t0 = performance.now();
+    try {
+      e.container = await this.opts.factory.create({
+        id, codeDir, limits: this.startLimits(spec.memory), upperBytes: spec.memory * 1048576,
+      });
+    } catch (err) {
+      this.entries.delete(id);
+      this.wake();
+      return { kind: 'init-failed', start: 'cold', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
+    }
+    this.watch(e);
+    e.slot.state = 'busy';
+    return this.initialise(e, spec, 'cold', t0);
+  }
+
+  private async initialise(e: Entry, spec: FunctionSpec, start: StartKind, t0: number): Promise<Acquired> {
+    const c = e.container!;
+    const outcome = await c.init({
+      t: 'init', name: spec.name, version: spec.version, memoryMiB: spec.memory, codeDir: '/var/task',
+      entry: spec.entry, env: spec.env, maxResponseBytes: this.opts.maxResponseBytes,
+    }, this.opts.initTimeoutMs);
+    const initMs = performance.now() - t0;
+    if (outcome.kind !== 'ok') {
+      const usage = safeUsage(c);
+      await this.destroy(e.slot.id);
+      return { kind: 'init-failed', start, initMs, outcome, usage };
+    }
+    c.resize({ memoryMiB: spec.memory, cpu: spec.cpu, pids: DEFAULT_PIDS });
+    return { kind: 'lease', lease: this.lease(e, start, initMs) };
+  }
+
+  private lease(e: Entry, start: StartKind, initMs: number): Lease {
+    let released = false;
+    return {
+      container: e.container!, start, initMs,
+      release: (healthy) => {
+        if (released) return;
+        released = true;
+        if (!healthy || this.closed) {
+          void this.destroy(e.slot.id);
+          return;
+        }
+        this.idle(e);
+        this.wake();
+      },
+    };
+  }
+
+  private idle(e: Entry) {
+    e.slot.state = 'idle';
+    e.slot.lastUsed = Date.now();
+    clearTimeout(e.pauseTimer);
+    e.pauseTimer = setTimeout(() => {
+      if (e.slot.state !== 'idle' || e.paused) return;
+      e.paused = true;
+      e.container!.pause().catch(() => this.destroy(e.slot.id));
+    }, this.opts.pauseGraceMs);
+    e.pauseTimer.unref();
+  }
+
+  private startLimits(memoryMiB: number): ContainerLimits {
+    return { memoryMiB, cpu: this.opts.startCpu, pids: DEFAULT_PIDS };
+  }
+
+  /** A container that dies on its own (crash while idle) leaves the pool. */
+  private watch(e: Entry) {
+    e.container!.exited.then(() => {
+      if (this.entries.get(e.slot.id) === e && e.slot.state !== 'busy') void this.destroy(e.slot.id);
+    }, () => {});
+  }
+
+  private evict(ids: string[]) {
+    for (const id of ids) void this.destroy(id);
+  }
+
+  private async destroy(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.entries.delete(id);
+    clearTimeout(e.pauseTimer);
+    this.wake();
+    await e.container?.destroy().catch(() => {});
+  }
+
+  private maintain() {
+    if (this.closed) return;
+    const minWarm = new Map([...this.minWarm].map(([k, s]) => [k, s.minWarm]));
+    for (const id of expired(this.slots(), Date.now(), this.opts.keepAliveMs, minWarm)) void this.destroy(id);
+    this.fillStems();
+    for (const [key, spec] of this.minWarm) {
+      const n = warmToStart(this.slots(), key, spec.minWarm, spec.memory, this.opts.budgetMiB);
+      for (let i = 0; i < n; i++) void this.startWarm(spec, key);
+    }
+  }
+
+  private fillStems() {
+    const n = stemsToStart(this.slots(), this.opts.prewarm, this.opts.stemMiB, this.opts.budgetMiB);
+    for (let i = 0; i < n; i++) void this.startStem();
+  }
+
+  private async startStem() {
+    const id = `s-${shortId()}`;
+    const e: Entry = { slot: { id, key: undefined, state: 'starting', memoryMiB: this.opts.stemMiB, lastUsed: Date.now() }, paused: false };
+    this.entries.set(id, e);
+    try {
+      e.container = await this.opts.factory.create({ id, limits: this.startLimits(this.opts.stemMiB), upperBytes: this.opts.stemMiB * 1048576 });
+    } catch (err) {
+      this.entries.delete(id);
+      console.error(`invoker: a stem cell failed to start: ${(err as Error).message}`);
+      return;
+    }
+    if (this.entries.get(id) !== e) {
+      await e.container.destroy();
+      return;
+    }
+    this.watch(e);
+    this.idle(e);
+    this.wake();
+  }
+
+  /** Starts an initialised container of `spec` and leaves it idle (minWarm). */
+  private async startWarm(spec: FunctionSpec, key: string) {
+    const acquired = await this.coldStart(victims(this.slots(), spec.memory, this.opts.budgetMiB, new Set()) ?? [], spec, key,
+      await this.opts.codeDir(spec)).catch(() => undefined);
+    if (acquired?.kind === 'lease') acquired.lease.release(true);
+  }
+
+  /** Resolves true when the pool changed, false at `until`. */
+  private changed(until: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve(false);
+      }, Math.max(0, until - Date.now()));
+      const wake = () => { clearTimeout(timer); resolve(true); };
+      this.waiters.push(wake);
+    });
+  }
+
+  private wake() {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+}
+
+function safeUsage(c: Container) {
+  try {
+    return c.usage();
+  } catch {
+    return { cpuUs: 0, memoryPeakBytes: 0 };
+  }
+}

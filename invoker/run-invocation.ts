@@ -1,0 +1,105 @@
+import type { LogLine } from '../core/schemas/control.js';
+import type { InvocationJob, MeteringRecord, Reply } from '../core/schemas/invocation.js';
+import type { InvocationStatus, StartKind } from '../core/states.js';
+import type { RunOutcome } from './container/container.js';
+import { meteringRecord, reportLine } from './metering/record.js';
+import { WaitTimeout, type ContainerPool } from './pool/container-pool.js';
+
+export interface Invocation {
+  id: string;
+  attempt: number;
+  job: InvocationJob;
+  queuedAt: number;
+  /** Epoch ms by which the function must have answered. */
+  deadline: number;
+}
+
+export interface InvocationResult {
+  reply: Reply;
+  record: MeteringRecord;
+  logs: LogLine[];
+}
+
+/**
+ * One invocation through the pool: acquire a container (warm, prewarm or
+ * cold), read its cgroup counters, run, read them again. CPU time and peak
+ * memory are this invocation's own: the counters are read before and after,
+ * and the peak is reset before it starts.
+ */
+export async function runInvocation(pool: ContainerPool, inv: Invocation, invoker: string): Promise<InvocationResult> {
+  const { job } = inv;
+  const spec = job.fn;
+  const startedAt = Date.now();
+  const done = (status: InvocationStatus, start: StartKind, m: { initMs: number; durationMs: number; cpuUs: number; memoryPeakBytes: number },
+    logs: LogLine[], http?: Reply['http'], error?: Reply['error']): InvocationResult => {
+    const record = meteringRecord({
+      invocationId: inv.id, attempt: inv.attempt, spec, trigger: job.trigger, status, start,
+      queuedAt: inv.queuedAt, startedAt, endedAt: Date.now(), invoker, ...m,
+    });
+    const reply: Reply = {
+      invocationId: inv.id, status, start, http, error,
+      timing: { queueMs: record.queueMs, initMs: record.initMs, runMs: record.durationMs },
+    };
+    return { reply, record, logs: [...logs, reportLine(record)] };
+  };
+  const none = { initMs: 0, durationMs: 0, cpuUs: 0, memoryPeakBytes: 0 };
+
+  if (inv.deadline <= startedAt) {
+    return done('timeout', 'cold', none, [], undefined, { title: 'Function Timeout', detail: 'the invocation waited in the queue past its deadline' });
+  }
+  let acquired;
+  try {
+    acquired = await pool.acquire(spec, inv.deadline);
+  } catch (err) {
+    if (err instanceof WaitTimeout) return done('timeout', 'cold', none, [], undefined, { title: 'Function Timeout', detail: err.message });
+    throw err;
+  }
+  if (acquired.kind === 'init-failed') {
+    const o = acquired.outcome;
+    const m = { ...none, initMs: acquired.initMs, ...acquired.usage };
+    if (o.kind === 'error') {
+      const lines = [...o.logs, { ts: Date.now(), level: 'error' as const, msg: o.error.stack ?? `${o.error.name}: ${o.error.message}` }];
+      return done('error', acquired.start, m, lines, undefined,
+        { title: 'Function Failed', detail: `the function failed to initialise: ${o.error.name}: ${o.error.message}` });
+    }
+    return done(o.kind, acquired.start, m, [], undefined, failure(o.kind, o.kind === 'crash' ? o.detail : undefined, spec.timeout, spec.memory, 'initialising'));
+  }
+
+  const { lease } = acquired;
+  const c = lease.container;
+  const before = c.usage();
+  c.resetPeak();
+  const t0 = performance.now();
+  const timeoutMs = Math.max(1, Math.min(spec.timeout * 1000, inv.deadline - Date.now()));
+  const outcome: RunOutcome = await c.run({
+    t: 'invoke', id: inv.id, kind: job.kind, start: lease.start, trigger: job.trigger,
+    deadline: Date.now() + timeoutMs, traceparent: job.traceparent, account: spec.account, http: job.http,
+  }, Buffer.from(job.bodyB64, 'base64'), timeoutMs);
+  const durationMs = performance.now() - t0;
+  const after = c.usage();
+  const m = { initMs: lease.initMs, durationMs, cpuUs: Math.max(0, after.cpuUs - before.cpuUs), memoryPeakBytes: after.memoryPeakBytes };
+  lease.release(outcome.kind === 'result' || outcome.kind === 'error');
+
+  switch (outcome.kind) {
+    case 'result':
+      return done('ok', lease.start, m, outcome.logs, {
+        status: outcome.frame.status, headers: outcome.frame.headers, bodyB64: outcome.body.toString('base64'),
+      });
+    case 'error': {
+      const e = outcome.frame.error;
+      const lines = [...outcome.logs, { ts: Date.now(), level: 'error' as const, msg: e.stack ?? `${e.name}: ${e.message}` }];
+      const what = outcome.frame.kind === 'invalid' ? 'returned an invalid response'
+        : outcome.frame.kind === 'too-large' ? 'returned a response over the size limit' : 'threw';
+      return done('error', lease.start, m, lines, undefined, { title: 'Function Failed', detail: `the function ${what}: ${e.name}: ${e.message}` });
+    }
+    default:
+      return done(outcome.kind, lease.start, m, outcome.logs, undefined,
+        failure(outcome.kind, outcome.kind === 'crash' ? outcome.detail : undefined, spec.timeout, spec.memory, 'running'));
+  }
+}
+
+function failure(kind: 'timeout' | 'oom' | 'crash', detail: string | undefined, timeoutS: number, memoryMiB: number, phase: string): Reply['error'] {
+  if (kind === 'timeout') return { title: 'Function Timeout', detail: `the function did not finish ${phase} within ${timeoutS} s and was stopped` };
+  if (kind === 'oom') return { title: 'Function Failed', detail: `the function ran out of memory (${memoryMiB} MiB) while ${phase} and was killed` };
+  return { title: 'Function Failed', detail: `the function crashed while ${phase}: ${detail ?? 'its process ended'}` };
+}

@@ -1,0 +1,85 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { uuidFrom } from '../core/ids.js';
+import type { MeteringStream } from '../core/metering.js';
+import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
+import { InvocationJob, type Reply } from '../core/schemas/invocation.js';
+import { NoCapacity, type ContainerPool } from './pool/container-pool.js';
+import { runInvocation } from './run-invocation.js';
+
+/** Time an async or scheduled attempt may spend starting on top of its timeout. */
+const START_SLACK_MS = 10_000;
+/** When this host has no memory for a job, it goes back to the queue for this long. */
+const REQUEUE_DELAY_MS = 200;
+
+export interface WorkerOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  pool: ContainerPool;
+  meter: MeteringStream;
+  invokerId: string;
+  concurrency: number;
+}
+
+/**
+ * Takes invocation jobs from BullMQ, runs them through the pool, publishes
+ * sync replies on the waiting gateway's channel and appends the metering
+ * record (with the logs) to the metering stream, in one round trip. A failed
+ * async or scheduled attempt throws, so BullMQ retries it with backoff; after
+ * the last attempt it stays in the failed set, the dead-letter list.
+ */
+export class InvokerWorker {
+  private readonly worker: Worker;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.worker = new Worker(QUEUES.invocations, (job, token) => this.process(job, token), {
+      connection: opts.redis.duplicate(),
+      prefix: opts.keys.bullPrefix,
+      concurrency: opts.concurrency,
+      autorun: false,
+      maxStalledCount: 1,
+    });
+    this.worker.on('error', (err) => console.error(`invoker: queue error: ${err.message}`));
+  }
+
+  start(): void {
+    void this.worker.run();
+  }
+
+  /** Stops taking jobs and waits for the running ones to finish. */
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+
+  private async process(job: Job, token?: string): Promise<Reply> {
+    const data = InvocationJob.parse(job.data);
+    const spec = data.fn;
+    const now = Date.now();
+    const inv = {
+      id: data.invocationId ?? uuidFrom(`${job.id}`),
+      attempt: job.attemptsMade + 1,
+      job: data,
+      queuedAt: data.queuedAt ?? job.timestamp,
+      deadline: data.deadline ?? now + spec.timeout * 1000 + START_SLACK_MS,
+    };
+    let result;
+    try {
+      result = await runInvocation(this.opts.pool, inv, this.opts.invokerId);
+    } catch (err) {
+      if (err instanceof NoCapacity && Date.now() < inv.deadline) {
+        await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
+        throw new DelayedError();
+      }
+      throw err;
+    }
+    const { reply, record, logs } = result;
+    const pipeline = this.opts.redis.pipeline();
+    if (data.replyTo) pipeline.publish(this.opts.keys.reply(data.replyTo), JSON.stringify(reply));
+    void this.opts.meter.append(record, logs, pipeline);
+    await pipeline.exec();
+    if (data.trigger !== 'http' && reply.status !== 'ok') {
+      throw new Error(reply.error?.detail ?? `the invocation ended with status ${reply.status}`);
+    }
+    return reply;
+  }
+}

@@ -1,0 +1,60 @@
+/* The steps that turn the launcher's first child into a container's pid 1.
+   Each returns < 0 with ERR filled; the caller names the stage (exit code). */
+#ifndef TSFN_CONTAINER_H
+#define TSFN_CONTAINER_H
+
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+
+/* mounts.c. The root filesystem is built in two steps because /sys shows the
+   network namespace of whoever mounts it, and that namespace is made in
+   parallel by the outer launcher (run.c): first the scratch tmpfs, the
+   overlay, /proc and /dev; then, once in the container's network namespace,
+   /sys and the binds. */
+struct rootfs
+{
+  int root;      /* O_PATH fd of the new root */
+  int empty_dir; /* O_PATH fd of the empty tmpfs used to mask directories */
+};
+int mount_rootfs (const struct run_config *cfg, struct rootfs *rootfs, launcher_error_t *err);
+int mount_rootfs_finish (const struct run_config *cfg, struct rootfs *rootfs,
+                         launcher_error_t *err);
+void rootfs_close (struct rootfs *rootfs);
+#define cleanup_rootfs __attribute__ ((cleanup (rootfs_close)))
+
+/* rootfs.c */
+int pivot_into (int rootfd, launcher_error_t *err);
+
+/* cgroup.c */
+int join_cgroups (const struct run_config *cfg, launcher_error_t *err);
+
+/* process.c */
+int bring_up_loopback (launcher_error_t *err);
+int set_limits (const struct run_config *cfg, launcher_error_t *err);
+
+/* caps.c */
+int drop_privileges (uid_t uid, gid_t gid, launcher_error_t *err);
+
+/* seccomp.c */
+int install_seccomp (launcher_error_t *err);
+
+/* What the outer launcher and init share, all inherited across the fork. */
+struct channel
+{
+  int errfd;   /* write end: init's or the payload's launcher_error_t, if any */
+  int netfd;   /* read end: one byte once the network namespace is ready */
+  pid_t outer; /* the outer launcher's pid, whose network namespace init joins */
+};
+
+/* init.c: pid 1. Never returns; failures go to ch->errfd. */
+void container_main (const struct run_config *cfg, const struct channel *ch)
+    __attribute__ ((noreturn));
+
+/* run.c, attach.c: the two commands, run in the host's namespaces. They
+   return the launcher's exit status, or < 0 with ERR filled. */
+int run_container (struct run_config *cfg, launcher_error_t *err);
+int attach_mount (const struct attach_config *cfg, launcher_error_t *err);
+
+#endif

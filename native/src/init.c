@@ -1,0 +1,264 @@
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exit-codes.h"
+#include "signals.h"
+#include "utils.h"
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+/* The network namespace is not here: the outer launcher makes it (run.c). */
+#define CONTAINER_NAMESPACES (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
+
+/* Reports to the outer launcher, which prints it; CODE names the stage unless
+   a deeper function already did. */
+static void __attribute__ ((noreturn))
+fail (int errfd, launcher_error_t *err, int code)
+{
+  error_code (err, code);
+  write_all (errfd, err, sizeof (*err));
+  _exit (err->code);
+}
+
+static int
+close_unpassed_fds (const struct run_config *cfg, int errfd, int netfd, launcher_error_t *err)
+{
+  int keep[cfg->n_pass_fds + 5];
+  size_t n = 0;
+
+  keep[n++] = 0;
+  keep[n++] = 1;
+  keep[n++] = 2;
+  keep[n++] = errfd;
+  if (netfd >= 0)
+    keep[n++] = netfd;
+  for (size_t i = 0; i < cfg->n_pass_fds; i++)
+    keep[n++] = cfg->pass_fds[i];
+  return close_fds_except (keep, n, err);
+}
+
+/* The outer launcher may have died before PR_SET_PDEATHSIG was set: then no
+   one reads the pipe any more, and its write end reports POLLERR. */
+static int
+die_with_parent (int errfd, launcher_error_t *err)
+{
+  struct pollfd pfd = { .fd = errfd, .events = POLLOUT };
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl `PR_SET_PDEATHSIG`");
+  if (poll (&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+    _exit (LAUNCHER_EXIT_INTERNAL);
+  return 0;
+}
+
+/* Waits until the outer launcher has made the network namespace, then joins
+   it. EOF instead of the go-ahead means the outer launcher failed: it reports
+   that itself. */
+static int
+join_network (const struct channel *ch, launcher_error_t *err)
+{
+  cleanup_close int ns = -1;
+  char path[64];
+  char ready;
+
+  if (read_all (ch->netfd, &ready, 1) != 1)
+    _exit (LAUNCHER_EXIT_INTERNAL);
+  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) ch->outer);
+  ns = open (path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0)
+    return make_error (err, errno, "open `%s`", path);
+  if (setns (ns, CLONE_NEWNET) < 0)
+    return make_error (err, errno, "setns `%s`", path);
+  return 0;
+}
+
+static int
+setup (const struct run_config *cfg, const struct channel *ch, launcher_error_t *err)
+{
+  cleanup_rootfs struct rootfs rootfs = { -1, -1 };
+  int errfd = ch->errfd;
+
+  if (close_unpassed_fds (cfg, errfd, ch->netfd, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_PROCESS);
+  if (die_with_parent (errfd, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_PROCESS);
+  /* Own session: terminal signals reach the outer launcher only, which
+     forwards them once. */
+  if (setsid () < 0)
+    {
+      make_error (err, errno, "setsid `init`");
+      return error_code (err, LAUNCHER_EXIT_PROCESS);
+    }
+  umask (022);
+  if (unshare (CONTAINER_NAMESPACES) < 0)
+    {
+      make_error (err, errno, "unshare `mnt,uts,ipc,cgroup`");
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  if (mount_rootfs (cfg, &rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  if (join_network (ch, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+  close (ch->netfd);
+  if (mount_rootfs_finish (cfg, &rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  if (pivot_into (rootfs.root, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_ROOTFS);
+  rootfs_close (&rootfs);
+  if (set_limits (cfg, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_PROCESS);
+  if (drop_privileges (cfg->uid, cfg->gid, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_PRIVILEGES);
+  /* Non-dumpable: the payload, same uid, can neither ptrace init nor open its
+     /proc/1/{fd,mem,root,environ}. */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      make_error (err, errno, "prctl `PR_SET_DUMPABLE`");
+      return error_code (err, LAUNCHER_EXIT_PRIVILEGES);
+    }
+  if (install_seccomp (err) < 0)
+    return error_code (err, LAUNCHER_EXIT_SECCOMP);
+  return 0;
+}
+
+static int
+exec_error (launcher_error_t *err, int errnum, const char *path)
+{
+  make_error (err, errnum, "execve `%s`", path);
+  return error_code (err, errnum == ENOENT || errnum == ENOTDIR ? LAUNCHER_EXIT_NOT_FOUND
+                                                                : LAUNCHER_EXIT_NOT_EXECUTABLE);
+}
+
+/* execvpe, except that PATH comes from the payload's environment, not ours,
+   and that nothing is ever run through /bin/sh. As in execvp, EACCES on one
+   candidate does not stop the search but is reported if nothing else runs. */
+static int
+exec_payload (const struct run_config *cfg, launcher_error_t *err)
+{
+  const char *file = cfg->argv[0];
+  const char *path = DEFAULT_PATH;
+  char denied[PATH_MAX] = "";
+
+  if (strchr (file, '/'))
+    {
+      execve (file, cfg->argv, cfg->env);
+      return exec_error (err, errno, file);
+    }
+  for (char **e = cfg->env; *e; e++)
+    if (strncmp (*e, "PATH=", 5) == 0)
+      path = *e + 5;
+  for (const char *p = path;; p++)
+    {
+      const char *end = strchrnul (p, ':');
+      int len = end - p;
+      char candidate[PATH_MAX];
+      int n = snprintf (candidate, sizeof (candidate), "%.*s/%s", len ? len : 1, len ? p : ".", file);
+
+      if (n > 0 && n < (int) sizeof (candidate))
+        {
+          execve (candidate, cfg->argv, cfg->env);
+          if (errno == EACCES && denied[0] == '\0')
+            memcpy (denied, candidate, n + 1);
+          else if (errno != EACCES && errno != ENOENT && errno != ENOTDIR)
+            return exec_error (err, errno, candidate);
+        }
+      if (*end == '\0')
+        break;
+      p = end;
+    }
+  if (denied[0])
+    return exec_error (err, EACCES, denied);
+  return exec_error (err, ENOENT, file);
+}
+
+static void __attribute__ ((noreturn))
+start_payload (const struct run_config *cfg, int errfd)
+{
+  launcher_error_t err = { 0 };
+  sigset_t none;
+
+  sigemptyset (&none);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (close_unpassed_fds (cfg, errfd, -1, &err) < 0)
+    fail (errfd, &err, LAUNCHER_EXIT_PROCESS);
+  /* Passed fds must survive the exec even if the caller left them CLOEXEC. */
+  for (size_t i = 0; i < cfg->n_pass_fds; i++)
+    if (fcntl (cfg->pass_fds[i], F_SETFD, 0) < 0)
+      {
+        make_error (&err, errno, "fcntl `fd %d`", cfg->pass_fds[i]);
+        fail (errfd, &err, LAUNCHER_EXIT_PROCESS);
+      }
+  if (chdir (cfg->cwd) < 0)
+    {
+      make_error (&err, errno, "chdir `%s`", cfg->cwd);
+      fail (errfd, &err, LAUNCHER_EXIT_ROOTFS);
+    }
+  exec_payload (cfg, &err);
+  fail (errfd, &err, LAUNCHER_EXIT_NOT_EXECUTABLE);
+}
+
+/* pid 1: reaps every zombie, forwards signals to the payload, and leaves with
+   the payload's status as soon as it is gone (the kernel then kills whatever
+   else is left in the namespace). */
+static void __attribute__ ((noreturn))
+init_loop (pid_t payload)
+{
+  sigset_t set;
+
+  waited_signals (&set);
+  for (;;)
+    {
+      int sig = sigwaitinfo (&set, NULL);
+
+      if (sig == SIGCHLD)
+        {
+          int status;
+          pid_t pid;
+
+          while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+            if (pid == payload)
+              _exit (exit_status (status));
+        }
+      else if (sig > 0)
+        kill (payload, sig);
+    }
+}
+
+void
+container_main (const struct run_config *cfg, const struct channel *ch)
+{
+  launcher_error_t err = { 0 };
+  int errfd = ch->errfd;
+  pid_t payload;
+
+  if (setup (cfg, ch, &err) < 0)
+    fail (errfd, &err, LAUNCHER_EXIT_INTERNAL);
+  payload = fork ();
+  if (payload < 0)
+    {
+      make_error (&err, errno, "fork `payload`");
+      fail (errfd, &err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  if (payload == 0)
+    start_payload (cfg, errfd);
+  /* From here the only fds init holds are the standard ones it inherited. */
+  close (errfd);
+  for (size_t i = 0; i < cfg->n_pass_fds; i++)
+    if (cfg->pass_fds[i] > 2)
+      close (cfg->pass_fds[i]);
+  init_loop (payload);
+}

@@ -1,0 +1,165 @@
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exit-codes.h"
+#include "signals.h"
+#include "utils.h"
+
+/* The pipes' fds are moved above every fd the caller asked to pass, so that
+   no --pass-fd number can collide with them. */
+static int
+make_pipe (const struct run_config *cfg, int fds[2], launcher_error_t *err)
+{
+  int p[2];
+  int floor = 3;
+
+  for (size_t i = 0; i < cfg->n_pass_fds; i++)
+    if (cfg->pass_fds[i] >= floor)
+      floor = cfg->pass_fds[i] + 1;
+  if (cfg->info_fd >= floor)
+    floor = cfg->info_fd + 1;
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return make_error (err, errno, "pipe2 `container`");
+  for (int i = 0; i < 2; i++)
+    {
+      fds[i] = p[i] >= floor ? p[i] : fcntl (p[i], F_DUPFD_CLOEXEC, floor);
+      if (fds[i] < 0)
+        return make_error (err, errno, "fcntl `F_DUPFD_CLOEXEC`");
+      if (fds[i] != p[i])
+        close (p[i]);
+    }
+  return 0;
+}
+
+/* The network namespace is the slowest to make (sysctls, lo, its IPv6
+   address: most of a millisecond), so the outer launcher, which needs no
+   network of its own, makes it while init builds the root filesystem; init
+   then joins it (init.c). */
+static int
+make_network (int readyfd, launcher_error_t *err)
+{
+  if (unshare (CLONE_NEWNET) < 0)
+    return make_error (err, errno, "unshare `net`");
+  if (bring_up_loopback (err) < 0)
+    return -1;
+  /* EPIPE: init has already failed, and its report is in the error pipe. */
+  if (write_all (readyfd, "", 1) < 0 && errno != EPIPE)
+    return make_error (err, errno, "write `network ready`");
+  return 0;
+}
+
+/* EOF on the pipe without a record means every write end is closed: init's
+   by itself after forking the payload, the payload's by a successful exec. */
+static int
+await_exec (pid_t init, int readfd, launcher_error_t *err)
+{
+  int n = read_all (readfd, err, sizeof (*err));
+
+  if (n == 0)
+    return 0;
+  if (n != (int) sizeof (*err))
+    make_error (err, n < 0 ? errno : EPROTO, "read `container errors`");
+  waitpid (init, NULL, 0);
+  return error_code (err, LAUNCHER_EXIT_INTERNAL);
+}
+
+static void
+report_pid (int info_fd, pid_t init)
+{
+  char line[32];
+  int n = snprintf (line, sizeof (line), "{\"pid\":%d}\n", init);
+
+  write_all (info_fd, line, n);
+  close (info_fd);
+}
+
+static int
+wait_forwarding (pid_t init, const sigset_t *set)
+{
+  for (;;)
+    {
+      int status;
+      int sig;
+
+      if (waitpid (init, &status, WNOHANG) == init)
+        return exit_status (status);
+      sig = sigwaitinfo (set, NULL);
+      if (sig > 0 && sig != SIGCHLD)
+        kill (init, sig);
+    }
+}
+
+int
+run_container (struct run_config *cfg, launcher_error_t *err)
+{
+  cleanup_close int readfd = -1;
+  cleanup_close int readyfd = -1;
+  struct channel ch = { .outer = getpid () };
+  int errpipe[2], netpipe[2];
+  sigset_t set;
+  pid_t init;
+
+  if (mkdir_p (cfg->scratch, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  if (join_cgroups (cfg, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_CGROUP);
+  if (make_pipe (cfg, errpipe, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_INTERNAL);
+  readfd = errpipe[0];
+  ch.errfd = errpipe[1];
+  if (make_pipe (cfg, netpipe, err) < 0)
+    {
+      close (ch.errfd);
+      return error_code (err, LAUNCHER_EXIT_INTERNAL);
+    }
+  ch.netfd = netpipe[0];
+  readyfd = netpipe[1];
+
+  signal (SIGPIPE, SIG_IGN);
+  waited_signals (&set);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  /* Only our next child enters the new pid namespace, as its pid 1. */
+  if (unshare (CLONE_NEWPID) < 0)
+    {
+      close (ch.errfd);
+      close (ch.netfd);
+      make_error (err, errno, "unshare `pid`");
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  init = fork ();
+  if (init < 0)
+    {
+      close (ch.errfd);
+      close (ch.netfd);
+      make_error (err, errno, "fork `init`");
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  if (init == 0)
+    container_main (cfg, &ch);
+
+  close (ch.errfd);
+  close (ch.netfd);
+  /* The container holds the passed fds now; so must no one else. */
+  for (size_t i = 0; i < cfg->n_pass_fds; i++)
+    if (cfg->pass_fds[i] > 2 && cfg->pass_fds[i] != cfg->info_fd)
+      close (cfg->pass_fds[i]);
+  if (make_network (readyfd, err) < 0)
+    {
+      kill (init, SIGKILL);
+      waitpid (init, NULL, 0);
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  if (await_exec (init, readfd, err) < 0)
+    return -1;
+  if (cfg->info_fd >= 0)
+    report_pid (cfg->info_fd, init);
+  return wait_forwarding (init, &set);
+}

@@ -1,0 +1,230 @@
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+fd_path_t
+fd_path (int fd)
+{
+  fd_path_t p;
+
+  snprintf (p.s, sizeof (p.s), "/proc/self/fd/%d", fd);
+  return p;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      p += n;
+      len -= n;
+    }
+  return 0;
+}
+
+int
+read_all (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t got = 0;
+
+  while (got < len)
+    {
+      ssize_t n = read (fd, p + got, len - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      got += n;
+    }
+  return got;
+}
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+
+  return syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+}
+
+int
+open_in_root (int rootfd, const char *path, int flags, launcher_error_t *err)
+{
+  int fd = openat2_in_root (rootfd, path, flags);
+
+  if (fd < 0)
+    return make_error (err, errno, "openat2 `%s`", path);
+  return fd;
+}
+
+int
+ensure_dir_in_root (int rootfd, const char *path, launcher_error_t *err)
+{
+  char prefix[PATH_MAX];
+  const char *p = path;
+  size_t len = 0;
+  int cur;
+
+  cur = openat2_in_root (rootfd, path, O_PATH | O_DIRECTORY);
+  if (cur >= 0 || errno != ENOENT)
+    return cur >= 0 ? cur : make_error (err, errno, "openat2 `%s`", path);
+
+  cur = openat2_in_root (rootfd, ".", O_PATH | O_DIRECTORY);
+  if (cur < 0)
+    return make_error (err, errno, "openat2 `/`");
+  while (*p)
+    {
+      const char *end;
+      size_t n;
+      int next;
+
+      while (*p == '/')
+        p++;
+      end = strchrnul (p, '/');
+      n = end - p;
+      if (n == 0)
+        break;
+      if (len + n + 2 > sizeof (prefix))
+        {
+          close (cur);
+          return make_error (err, ENAMETOOLONG, "mkdir `%s`", path);
+        }
+      prefix[len++] = '/';
+      memcpy (prefix + len, p, n);
+      len += n;
+      prefix[len] = '\0';
+
+      next = openat2_in_root (rootfd, prefix, O_PATH | O_DIRECTORY);
+      if (next < 0 && errno == ENOENT)
+        {
+          char name[NAME_MAX + 1];
+
+          if (n > NAME_MAX)
+            {
+              close (cur);
+              return make_error (err, ENAMETOOLONG, "mkdirat `%s`", prefix);
+            }
+          memcpy (name, p, n);
+          name[n] = '\0';
+          if (mkdirat (cur, name, 0755) < 0 && errno != EEXIST)
+            {
+              int e = errno;
+              close (cur);
+              return make_error (err, e, "mkdirat `%s`", prefix);
+            }
+          next = openat2_in_root (rootfd, prefix, O_PATH | O_DIRECTORY);
+        }
+      if (next < 0)
+        {
+          int e = errno;
+          close (cur);
+          return make_error (err, e, "openat2 `%s`", prefix);
+        }
+      close (cur);
+      cur = next;
+      p = end;
+    }
+  return cur;
+}
+
+int
+ensure_file_in_root (int rootfd, const char *path, launcher_error_t *err)
+{
+  char dir[PATH_MAX];
+  const char *base;
+  cleanup_close int parent = -1;
+  int fd;
+
+  fd = openat2_in_root (rootfd, path, O_PATH);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : make_error (err, errno, "openat2 `%s`", path);
+
+  base = strrchr (path, '/');
+  base = base ? base + 1 : path;
+  if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0
+      || (size_t) (base - path) >= sizeof (dir))
+    return make_error (err, EINVAL, "openat `%s`", path);
+  memcpy (dir, path, base - path);
+  dir[base - path] = '\0';
+
+  parent = ensure_dir_in_root (rootfd, dir[0] ? dir : "/", err);
+  if (parent < 0)
+    return parent;
+  /* O_EXCL: an existing file is left alone (no copy-up from a lower layer). */
+  fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno != EEXIST)
+    return make_error (err, errno, "openat `%s`", path);
+  if (fd >= 0)
+    close (fd);
+  return open_in_root (rootfd, path, O_PATH, err);
+}
+
+int
+mkdir_p (const char *path, launcher_error_t *err)
+{
+  char buf[PATH_MAX];
+  size_t len = strlen (path);
+
+  if (len >= sizeof (buf))
+    return make_error (err, ENAMETOOLONG, "mkdir `%s`", path);
+  memcpy (buf, path, len + 1);
+  for (char *p = buf + 1; ; p++)
+    {
+      if (*p != '/' && *p != '\0')
+        continue;
+      char c = *p;
+      *p = '\0';
+      if (mkdir (buf, 0755) < 0 && errno != EEXIST)
+        return make_error (err, errno, "mkdir `%s`", buf);
+      *p = c;
+      if (c == '\0')
+        return 0;
+    }
+}
+
+int
+close_fds_except (const int *keep, size_t n, launcher_error_t *err)
+{
+  int sorted[n ? n : 1];
+  unsigned int from = 0;
+
+  memcpy (sorted, keep, n * sizeof (int));
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
+      {
+        int t = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = t;
+      }
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned int fd = sorted[i];
+      if (fd > from && close_range (from, fd - 1, 0) < 0)
+        return make_error (err, errno, "close_range `%u-%u`", from, fd - 1);
+      if (fd >= from)
+        from = fd + 1;
+    }
+  if (close_range (from, ~0U, 0) < 0)
+    return make_error (err, errno, "close_range `%u-`", from);
+  return 0;
+}

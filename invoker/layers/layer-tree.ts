@@ -6,7 +6,18 @@ type Node = { kind: 'directory' } | { kind: 'file' } | { kind: 'symlink'; target
 /** The kernel's own limit on symlinks followed while resolving one path. */
 const MAX_HOPS = 40;
 
+/** Linux's PATH_MAX and NAME_MAX, in bytes. */
+const PATH_MAX = 4095;
+const NAME_MAX = 255;
+
 const quote = (s: string) => JSON.stringify(s);
+
+/** Lengths the kernel would refuse anyway, refused here with the entry's name rather than as a stray fs error. */
+function checkName(name: string, entry: string): void {
+  if (Buffer.byteLength(name) > PATH_MAX || name.split('/').some((part) => Buffer.byteLength(part) > NAME_MAX)) {
+    throw new UnsafeArtifactError(`entry ${quote(entry)}: name too long`);
+  }
+}
 
 /**
  * The model of what an archive has created so far in its layer, keyed by
@@ -23,6 +34,7 @@ export class LayerTree {
 
   /** Refuses absolute paths and any `..` component; drops `.` and empty components. */
   static normalize(raw: string, entry: string): string {
+    checkName(raw, entry);
     if (raw.startsWith('/')) throw new UnsafeArtifactError(`entry ${quote(entry)}: absolute path ${quote(raw)}`);
     const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.includes('..')) throw new UnsafeArtifactError(`entry ${quote(entry)}: ".." in path ${quote(raw)}`);
@@ -42,6 +54,7 @@ export class LayerTree {
   /** The target is checked lexically from the link's directory here, and physically, through every other link, by `checkLinks`. */
   addSymlink(path: string, target: string, entry: string): string[] {
     if (target === '') throw new UnsafeArtifactError(`entry ${quote(entry)}: empty symlink target`);
+    checkName(target, entry);
     if (target.startsWith('/')) {
       throw new UnsafeArtifactError(`entry ${quote(entry)}: symlink to absolute path ${quote(target)}`);
     }

@@ -100,6 +100,8 @@ describe('extractArtifact refuses breakouts', () => {
     ['a setgid directory', () => [{ path: 'g/', type: 'dir', mode: 0o2755 }], /entry "g\/": setuid.*2755/],
     ['a sticky directory', () => [{ path: 'tmp/', type: 'dir', mode: 0o1777 }], /entry "tmp\/": setuid.*1777/],
     ['an unsupported entry type', () => [{ path: 'sparse', type: { flag: 'S' } }], /entry "sparse": unsupported entry type/],
+    ['a name longer than NAME_MAX', () => [file(`d/${'n'.repeat(256)}`)], /name too long/],
+    ['a symlink target longer than PATH_MAX', () => [sym('l', 'a/'.repeat(2100))], /entry "l": name too long/],
     ['a file replacing the layer root', () => [file('.')], /entry "\.": replaces the layer root/],
   ];
 
@@ -270,6 +272,13 @@ describe('extractArtifact extracts valid archives', () => {
     const chunks = Array.from({ length: Math.ceil(archive.length / 7) }, (_, i) => archive.subarray(i * 7, i * 7 + 7));
     expect(await extractArtifact(Readable.from(chunks), dest, LIMITS)).toEqual({ files: 2, bytes: 8 });
     expect(await readFile(join(dest, 'a/b'), 'utf8')).toBe('streamed');
+  });
+
+  it('cuts a pax path at a NUL byte, as tar does, so what follows never reaches the filesystem', async () => {
+    const before = await snapshot(join(root, 'outside'));
+    await extractArtifact(tarball([{ path: 'ok\u0000/../../evil', pax: true, body: 'x' }]), dest, LIMITS);
+    expect(await readdir(dest)).toEqual(['ok']);
+    expect(await snapshot(join(root, 'outside'))).toEqual(before);
   });
 
   it('refuses a destination that is not empty and leaves it as it was', async () => {

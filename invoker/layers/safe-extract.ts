@@ -4,11 +4,11 @@ import { chmod, link, mkdir, open, readdir, rename, rm, symlink, type FileHandle
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadEntry } from 'tar';
+import { LayerTree } from './layer-tree.js';
+import { readTarGz } from './tar-entries.js';
 import { UnsafeArtifactError } from './unsafe-artifact-error.js';
 
 export { UnsafeArtifactError };
-import { LayerTree } from './layer-tree.js';
-import { readTarGz } from './tar-entries.js';
 
 export interface ExtractLimits {
   /** Most bytes of regular-file content. */

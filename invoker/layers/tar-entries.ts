@@ -9,9 +9,10 @@ import { UnsafeArtifactError } from './unsafe-artifact-error.js';
  * Streams a tar.gz through gunzip and tar's parser, handing each entry to
  * `onEntry` one at a time, in archive order: entry n+1 is not handled before
  * entry n's promise settles. `signal` aborts when the archive fails, so a
- * handler waiting for body data that will never come can stop. Backpressure runs all the way back to the input,
- * so a gzip bomb is never inflated further than the point where `onEntry` or
- * the `maxTarBytes` cap on the inflated stream refuses it.
+ * handler waiting for body data that will never come can stop. Backpressure
+ * runs all the way back to the input, so a gzip bomb is never inflated
+ * further than the point where `onEntry` or the `maxTarBytes` cap on the
+ * inflated stream refuses it.
  */
 export async function readTarGz(
   input: Buffer | Readable,
@@ -43,6 +44,9 @@ export async function readTarGz(
     fail(new UnsafeArtifactError(`entry ${JSON.stringify(entry.path)}: unsupported entry type ${entry.type}`));
   });
   parser.on('error', (err: Error) => fail(new UnsafeArtifactError(`not a valid tar archive: ${err.message}`)));
+  // After the end-of-archive blocks the parser would buffer whatever follows, without bound.
+  let ended = false;
+  parser.on('eof', () => (ended = true));
 
   const feed = async (tar: AsyncIterable<Buffer>) => {
     let inflated = 0;
@@ -50,11 +54,11 @@ export async function readTarGz(
       inflated += chunk.length;
       if (inflated > maxTarBytes) fail(new UnsafeArtifactError(`archive inflates past ${maxTarBytes} bytes`));
       if (failure !== undefined) throw failure;
-      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed]);
+      if (!ended && !parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed]);
     }
-    const ended = once(parser, 'end');
+    const done = once(parser, 'end');
     parser.end();
-    await Promise.race([ended, failed]);
+    await Promise.race([done, failed]);
     await chain;
   };
 

@@ -1,0 +1,168 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { sha256Digest, type Digest } from './digest.js';
+import { BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES } from './base-skeleton.js';
+import { fileSha256, listingDigest, readListing, type LayerEntry } from './layer-listing.js';
+import type { LayerStore } from './layer-store.js';
+import { sharedLibraries } from './shared-libraries.js';
+
+export interface BaseLayerOptions {
+  /** The host's node binary; this process's by default. */
+  nodePath?: string;
+  /** The bundled runtime shim (paths.shim, dist/shim.cjs). */
+  shimPath: string;
+}
+
+export interface BaseLayer {
+  digest: Digest;
+  path: string;
+}
+
+/** A file of the layer: copied from the host (`hostPath`, really `source`) or written from `content`. */
+interface PlannedFile {
+  path: string;
+  mode: number;
+  hostPath?: string;
+  source?: string;
+  content?: string;
+}
+
+/** What a host input looked like: a new symlink target, size or mtime means it changed. */
+interface Stamp {
+  hostPath: string;
+  source: string;
+  size: number;
+  mtimeMs: number;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+interface CacheRecord {
+  recipe: string;
+  digest: Digest;
+  inputs: Stamp[];
+}
+
+/**
+ * The read-only layer every container starts from: node at /usr/bin/node,
+ * every shared object it loads at the path the loader looks for it (real
+ * copies, symlinks resolved), CA certificates, a minimal /etc, the empty
+ * mount points, and the shim at /opt/tsfn/shim.cjs. Its digest is that of
+ * its canonical listing, so the same inputs always give the same layer. A
+ * cache record keyed by the host files' paths, sizes and mtimes answers
+ * later calls without ldd or hashing.
+ */
+export async function buildBaseLayer(store: LayerStore, opts: BaseLayerOptions): Promise<BaseLayer> {
+  const nodePath = opts.nodePath ?? process.execPath;
+  const recipe = sha256Digest(JSON.stringify({ nodePath, shimPath: opts.shimPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES }));
+  const cacheFile = join(store.root, 'base-layer.json');
+  const cached = await readCache(cacheFile, recipe);
+  if (cached && (await store.has(cached))) return { digest: cached, path: store.path(cached) };
+
+  const files = await planFiles(nodePath, opts.shimPath);
+  const before = await stamps(files);
+  const digest = listingDigest(await plannedListing(files));
+  const path = await store.ensure(digest, (dir) => writeLayer(dir, files, digest));
+  const after = await stamps(files);
+  // A host file that changed under the build may not match the digest: do not vouch for it.
+  if (JSON.stringify(before) === JSON.stringify(after)) await writeCache(cacheFile, { recipe, digest, inputs: after });
+  return { digest, path };
+}
+
+async function planFiles(nodePath: string, shimPath: string): Promise<PlannedFile[]> {
+  const fromHost = async (path: string, hostPath: string, mode?: number): Promise<PlannedFile> => {
+    const source = await realpath(hostPath).catch((err: Error) => {
+      throw new Error(`base layer: ${hostPath} is needed for ${path}: ${err.message}`);
+    });
+    return { path, hostPath, source, mode: mode ?? ((await stat(source)).mode & 0o111 ? 0o755 : 0o644) };
+  };
+  const planned = [
+    await fromHost(BASE_PATHS.node, nodePath, 0o755),
+    await fromHost(BASE_PATHS.shim, shimPath, 0o644),
+    await fromHost(BASE_PATHS.caCertificates, BASE_PATHS.caCertificates, 0o644),
+    ...(await Promise.all((await sharedLibraries(nodePath)).map((lib) => fromHost(lib.path, lib.source)))),
+    ...Object.entries(SKELETON_FILES).map(([path, content]) => ({ path, content, mode: 0o644 })),
+  ];
+  const seen = new Set<string>();
+  for (const file of planned) {
+    if (seen.has(file.path)) throw new Error(`base layer: two files want ${file.path}`);
+    seen.add(file.path);
+  }
+  return planned;
+}
+
+/** Every directory the layer holds: the skeleton's, and the parents of everything. */
+function plannedDirectories(files: PlannedFile[]): Map<string, number> {
+  const dirs = new Map(Object.entries(SKELETON_DIRECTORIES));
+  for (const path of [...dirs.keys(), ...files.map((f) => f.path)]) {
+    for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) if (!dirs.has(dir)) dirs.set(dir, 0o755);
+  }
+  return dirs;
+}
+
+async function plannedListing(files: PlannedFile[]): Promise<LayerEntry[]> {
+  const dirs = [...plannedDirectories(files)].map(([path, mode]): LayerEntry => ({ path, type: 'directory', mode }));
+  const contents = await Promise.all(files.map(async (f): Promise<LayerEntry> => ({
+    path: f.path,
+    type: 'file',
+    mode: f.mode,
+    sha256: f.source ? await fileSha256(f.source) : createHash('sha256').update(f.content ?? '').digest('hex'),
+  })));
+  return [...dirs, ...contents];
+}
+
+async function writeLayer(dir: string, files: PlannedFile[], digest: Digest): Promise<void> {
+  // Sorted, a parent comes before its children.
+  for (const [path, mode] of [...plannedDirectories(files)].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const abs = join(dir, path);
+    if (path !== '/') await mkdir(abs);
+    await chmod(abs, mode);
+  }
+  for (const file of files) {
+    const abs = join(dir, file.path);
+    // Copies, never hardlinks: the layer must not change when the host's files do.
+    if (file.source) await copyFile(file.source, abs);
+    else await writeFile(abs, file.content ?? '');
+    await chmod(abs, file.mode);
+  }
+  const written = listingDigest(await readListing(dir));
+  if (written !== digest) {
+    throw new Error(`base layer: host files changed while it was built (expected ${digest}, wrote ${written}); build again`);
+  }
+}
+
+async function stamps(files: PlannedFile[]): Promise<Stamp[]> {
+  const inputs = files.flatMap((f) => (f.hostPath ? [f.hostPath] : []));
+  return Promise.all(inputs.map(stamp));
+}
+
+async function stamp(hostPath: string): Promise<Stamp> {
+  const source = await realpath(hostPath);
+  const st = await stat(source);
+  return { hostPath, source, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** The cached digest when the recipe is the same and no input changed size or mtime. */
+async function readCache(file: string, recipe: string): Promise<Digest | undefined> {
+  let record: CacheRecord;
+  try {
+    record = JSON.parse(await readFile(file, 'utf8')) as CacheRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.recipe !== recipe || !Array.isArray(record.inputs) || !DIGEST.test(record.digest)) return undefined;
+  for (const input of record.inputs) {
+    const now = await stamp(input.hostPath).catch(() => undefined);
+    if (JSON.stringify(now) !== JSON.stringify(input)) return undefined;
+  }
+  return record.digest;
+}
+
+async function writeCache(file: string, record: CacheRecord): Promise<void> {
+  // Under the store's tmp/, named as its cleanTemp expects, so a crash here leaves nothing for good.
+  const tmp = join(dirname(file), 'tmp', `base-layer.${process.pid}.${randomBytes(6).toString('hex')}`);
+  await mkdir(dirname(tmp), { recursive: true });
+  await writeFile(tmp, JSON.stringify(record));
+  await rename(tmp, file);
+}

@@ -1,0 +1,32 @@
+/** Where things are inside the base layer, for the launcher, the pool and the shim to agree on. */
+export const BASE_PATHS = {
+  node: '/usr/bin/node',
+  shim: '/opt/tsfn/shim.cjs',
+  /** Mount point of a function's code layer. */
+  task: '/var/task',
+  caCertificates: '/etc/ssl/certs/ca-certificates.crt',
+} as const;
+
+/** Directories every container expects, beyond the parents of the layer's files. */
+export const SKELETON_DIRECTORIES: Readonly<Record<string, number>> = {
+  '/': 0o755,
+  '/dev': 0o755,
+  '/opt/tsfn': 0o755,
+  '/proc': 0o755,
+  '/sys': 0o755,
+  '/tmp': 0o1777,
+  '/var/task': 0o755,
+};
+
+/**
+ * The minimal /etc: enough for getpwuid, getaddrinfo("localhost") and
+ * friends to answer from files. No resolver: containers have loopback only
+ * unless given egress, which brings its own resolv.conf.
+ */
+export const SKELETON_FILES: Readonly<Record<string, string>> = {
+  '/etc/passwd': 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+  '/etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
+  '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n',
+  '/etc/resolv.conf': '',
+};

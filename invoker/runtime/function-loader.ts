@@ -1,0 +1,53 @@
+import { pathToFileURL } from 'node:url';
+import { describe } from './outcome.js';
+
+export type FetchHandler = (request: Request, ctx: object) => unknown;
+export type LambdaHandler = (event: unknown, context: object, callback: (err?: unknown, value?: unknown) => void) => unknown;
+
+/** A function's entry module, reduced to the one handler SPEC §1 lets it export. */
+export type LoadedFunction =
+  | { style: 'fetch'; fetch: FetchHandler }
+  | { style: 'lambda'; handler: LambdaHandler };
+
+export class HandlerNotFound extends Error {
+  override name = 'HandlerNotFound';
+}
+
+/**
+ * Imports the entry (ESM, by file URL, so Node caches it and source maps
+ * resolve) and finds its handler. Module-scope errors propagate as thrown.
+ */
+export async function loadFunction(entryPath: string, entryName: string): Promise<LoadedFunction> {
+  const mod = (await import(pathToFileURL(entryPath).href)) as Record<string, unknown>;
+  return findHandler(mod, entryName);
+}
+
+/**
+ * SPEC §1 calls `fetch(request, ctx)`; Workers-style code, Hono included,
+ * takes `fetch(request, env, ctx)` and reads `c.executionCtx` from the third
+ * argument, so the context goes in both places.
+ * `export default { fetch }` wins over `export function handler`. A CommonJS
+ * entry's `module.exports` arrives as `default`, so `module.exports.handler`
+ * is accepted too.
+ */
+export function findHandler(mod: Record<string, unknown>, entryName: string): LoadedFunction {
+  const def = mod.default as Record<string, unknown> | null | undefined;
+  if ((typeof def === 'object' || typeof def === 'function') && def !== null && typeof def.fetch === 'function') {
+    const target = def as { fetch: (request: Request, env: object, ctx: object) => unknown };
+    return { style: 'fetch', fetch: (request, ctx) => target.fetch(request, ctx, ctx) };
+  }
+  const handler = typeof mod.handler === 'function' ? mod.handler
+    : typeof def === 'object' && def !== null && typeof def.handler === 'function' ? def.handler
+    : undefined;
+  if (handler) return { style: 'lambda', handler: handler as LambdaHandler };
+  throw new HandlerNotFound(
+    `${entryName} exports neither \`export default { fetch(request, ctx) }\` nor ` +
+    `\`export async function handler(event, context)\`; it exports ${listExports(mod)}`,
+  );
+}
+
+function listExports(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod);
+  if (!names.length) return 'nothing';
+  return names.map((name) => `${name} (${describe(mod[name])})`).join(', ');
+}

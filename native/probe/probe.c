@@ -495,13 +495,62 @@ cmd_kill_self (int sig)
   return 0;
 }
 
-int
-main (int argc, char **argv)
+static int
+cmd_hostname (void)
 {
-  const char *cmd = argc > 1 ? argv[1] : "";
-  const char *arg = argc > 2 ? argv[2] : "";
+  struct utsname u;
 
-  setvbuf (stdout, NULL, _IOFBF, 1 << 16);
+  uname (&u);
+  puts (u.nodename);
+  return 0;
+}
+
+static int
+cmd_env (void)
+{
+  for (char **e = environ; *e; e++)
+    puts (*e);
+  return 0;
+}
+
+static int
+cmd_cwd (void)
+{
+  char cwd[4096];
+
+  puts (getcwd (cwd, sizeof (cwd)) ? cwd : strerrorname_np (errno));
+  return 0;
+}
+
+static int dispatch (const char *cmd, const char *arg);
+
+/* Reads "SUBCOMMAND [ARG]" lines from stdin and answers each, followed by a
+   line "end": lets a test act on a container while it runs. */
+static int
+cmd_repl (void)
+{
+  char line[4096];
+
+  puts ("ready");
+  fflush (stdout);
+  while (fgets (line, sizeof (line), stdin))
+    {
+      char *arg;
+
+      line[strcspn (line, "\n")] = '\0';
+      arg = strchr (line, ' ');
+      if (arg)
+        *arg++ = '\0';
+      dispatch (line, arg ? arg : "");
+      puts ("end");
+      fflush (stdout);
+    }
+  return 0;
+}
+
+static int
+dispatch (const char *cmd, const char *arg)
+{
   if (strcmp (cmd, "syscalls") == 0)
     return cmd_syscalls ();
   if (strcmp (cmd, "i386") == 0)
@@ -545,26 +594,22 @@ main (int argc, char **argv)
   if (strcmp (cmd, "exit") == 0)
     return atoi (arg);
   if (strcmp (cmd, "hostname") == 0)
-    {
-      struct utsname u;
-      uname (&u);
-      puts (u.nodename);
-      return 0;
-    }
+    return cmd_hostname ();
   if (strcmp (cmd, "env") == 0)
-    {
-      for (char **e = environ; *e; e++)
-        puts (*e);
-      return 0;
-    }
+    return cmd_env ();
   if (strcmp (cmd, "cwd") == 0)
-    {
-      char cwd[4096];
-      puts (getcwd (cwd, sizeof (cwd)) ? cwd : strerrorname_np (errno));
-      return 0;
-    }
+    return cmd_cwd ();
+  if (strcmp (cmd, "repl") == 0)
+    return cmd_repl ();
   if (strcmp (cmd, "true") == 0 || strcmp (cmd, "--version") == 0)
     return 0;
   fprintf (stderr, "probe: unknown subcommand `%s`\n", cmd);
   return 2;
+}
+
+int
+main (int argc, char **argv)
+{
+  setvbuf (stdout, NULL, _IOFBF, 1 << 16);
+  return dispatch (argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "");
 }

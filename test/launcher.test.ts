@@ -306,6 +306,11 @@ describe('tsfn-launcher: lifecycle', () => {
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).toBe(before);
   });
 
+  it('runs many containers at once on one scratch directory', async () => {
+    const all = await Promise.all(Array.from({ length: 12 }, () => run(['/probe', 'net'])));
+    for (const r of all) expect(r).toMatchObject({ code: 0, stdout: 'if lo up\ntcp hi\n', stderr: '' });
+  });
+
   it('binds host paths read-only (nosuid, nodev) by default and read-write when asked', async () => {
     const data = join(dir, 'bind-src');
     mkdirSync(data, { recursive: true });
@@ -341,6 +346,8 @@ describe('tsfn-launcher: failures', () => {
       /^tsfn-launcher: fcntl `--pass-fd 99`: Bad file descriptor$/],
     ['an attach to no process', () => ['attach', '--pid', '999999999', '--source', dir, '--target', '/mnt'],
       LauncherExit.attach, /^tsfn-launcher: open `\/proc\/999999999\/ns\/mnt`: No such file or directory$/],
+    ['an attach to a host process', () => ['attach', '--pid', String(process.pid), '--source', dir, '--target', '/mnt'],
+      LauncherExit.attach, /^tsfn-launcher: setns `\/proc\/\d+\/ns\/mnt`: Invalid argument$/],
   ];
   for (const [what, argv, code, message] of cases) {
     it(`exits ${code} with one line naming the syscall and path on ${what}`, async () => {

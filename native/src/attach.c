@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "exit-codes.h"
 #include "utils.h"
@@ -19,6 +20,7 @@ attach (const struct attach_config *cfg, launcher_error_t *err)
   cleanup_close int ns = -1;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
   char ns_path[64];
+  struct stat target, own;
 
   if (tree < 0)
     return make_error (err, errno, "open_tree `%s`", cfg->source);
@@ -28,6 +30,11 @@ attach (const struct attach_config *cfg, launcher_error_t *err)
   ns = open (ns_path, O_RDONLY | O_CLOEXEC);
   if (ns < 0)
     return make_error (err, errno, "open `%s`", ns_path);
+  /* A stale pid now naming a host process must not get the mount. */
+  if (fstat (ns, &target) < 0 || stat ("/proc/self/ns/mnt", &own) < 0)
+    return make_error (err, errno, "stat `%s`", ns_path);
+  if (target.st_ino == own.st_ino && target.st_dev == own.st_dev)
+    return make_error (err, EINVAL, "setns `%s`", ns_path);
   if (setns (ns, CLONE_NEWNS) < 0)
     return make_error (err, errno, "setns `%s`", ns_path);
   if (move_mount (tree, "", AT_FDCWD, cfg->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
@@ -43,8 +44,8 @@ enum rule_kind
 };
 
 /* The one table. Everything Docker's default profile denies, the new mount
-   API, io_uring, and a few more that only serve an attacker here. Arg-checking
-   rules come first: ioctl and clone are hot, the rest only ever match once. */
+   API, io_uring, and a few more that only serve an attacker here. Order does
+   not matter: the filter searches it by number. */
 static const struct syscall_rule
 {
   long nr;
@@ -130,7 +131,7 @@ static const struct syscall_rule
 /* PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32|UNAME26, and the query. */
 static const unsigned int allowed_personalities[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
-#define MAX_INSNS 512
+#define MAX_INSNS 1024
 
 struct program
 {
@@ -151,9 +152,8 @@ emit (struct program *p, struct sock_filter insn)
 #define JSET(k, jt, jf) (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, (k), (jt), (jf))
 #define ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-/* Every jump is local (into the rule's own block or over it) so no offset
-   ever nears the 255 limit, and syscalls that reach no rule read no
-   argument: the kernel's seccomp cache then lets them skip the filter. */
+/* A rule's block: compare the number, fall through to the next rule if it
+   differs, else decide (reading an argument only for the three arg rules). */
 static void
 emit_rule (struct program *p, const struct syscall_rule *r)
 {
@@ -192,9 +192,54 @@ emit_rule (struct program *p, const struct syscall_rule *r)
     }
 }
 
-static void
+/* A binary search over the rules sorted by number: a syscall costs a handful
+   of comparisons instead of one per rule, and so does the kernel's
+   emulation of the filter for every syscall number when it builds its cache
+   of always-allowed syscalls (those skip the filter entirely). Jumps only go
+   forward: the left half follows its JGE, the right half follows the left. */
+static int
+emit_search (struct program *p, const struct syscall_rule *r, size_t n)
+{
+  size_t mid = n / 2;
+  size_t jge;
+
+  if (n <= 3)
+    {
+      for (size_t i = 0; i < n; i++)
+        emit_rule (p, &r[i]);
+      emit (p, RET (SECCOMP_RET_ALLOW));
+      return 0;
+    }
+  jge = p->len;
+  emit (p, JGE (r[mid].nr, 0, 0));
+  if (emit_search (p, r, mid) < 0)
+    return -1;
+  if (p->len - jge - 1 > 255)
+    return -1;
+  p->insns[jge].jt = p->len - jge - 1;
+  return emit_search (p, r + mid, n - mid);
+}
+
+static int
+by_number (const void *a, const void *b)
+{
+  long x = ((const struct syscall_rule *) a)->nr;
+  long y = ((const struct syscall_rule *) b)->nr;
+
+  return (x > y) - (x < y);
+}
+
+static int
 build_program (struct program *p)
 {
+  struct syscall_rule sorted[sizeof (rules) / sizeof (rules[0])];
+  size_t n = 0;
+
+  for (size_t i = 0; i < sizeof (rules) / sizeof (rules[0]); i++)
+    if (rules[i].nr >= 0)
+      sorted[n++] = rules[i];
+  qsort (sorted, n, sizeof (sorted[0]), by_number);
+
   p->len = 0;
   emit (p, LOAD (offsetof (struct seccomp_data, arch)));
   emit (p, JEQ (NATIVE_ARCH, 1, 0));
@@ -204,13 +249,11 @@ build_program (struct program *p)
   emit (p, JGE (X32_SYSCALL_BIT, 0, 1));
   emit (p, RET (ERRNO (ENOSYS)));
 #endif
-  for (size_t i = 0; i < sizeof (rules) / sizeof (rules[0]); i++)
-    if (rules[i].nr >= 0)
-      emit_rule (p, &rules[i]);
-  emit (p, RET (SECCOMP_RET_ALLOW));
+  return emit_search (p, sorted, n);
 }
 
-_Static_assert (sizeof (rules) / sizeof (rules[0]) * 2 + 32 < MAX_INSNS, "seccomp program too long");
+/* Each rule takes at most 9 instructions, each search node 1, leaves 1 more. */
+_Static_assert (sizeof (rules) / sizeof (rules[0]) * 11 + 16 < MAX_INSNS, "seccomp program too long");
 
 int
 install_seccomp (launcher_error_t *err)
@@ -218,7 +261,8 @@ install_seccomp (launcher_error_t *err)
   static struct program prog;
   struct sock_fprog fprog;
 
-  build_program (&prog);
+  if (build_program (&prog) < 0)
+    return make_error (err, E2BIG, "seccomp `filter jump too long`");
   fprog.len = prog.len;
   fprog.filter = prog.insns;
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -5,13 +5,13 @@ import { MeteringStream } from '../core/metering.js';
 import { paths } from '../core/paths.js';
 import { redisKeys } from '../core/redis-keys.js';
 import { FunctionSpec } from '../core/schemas/invocation.js';
-import { createDb } from '../infra/db.js';
+import { createDb, type Db } from '../infra/db.js';
 import { detectCgroups, newOwnerId } from './cgroups/cgroup.js';
 import { CodeLayers } from './code-layers.js';
 import { LauncherFactory } from './container/launcher-factory.js';
 import { buildBaseLayer } from './layers/base-layer.js';
 import { LayerStore } from './layers/layer-store.js';
-import { ContainerPool } from './pool/container-pool.js';
+import { ContainerPool, type PoolOptions } from './pool/container-pool.js';
 import { SHIM_ENV, shimArgv } from './runtime/shim-command.js';
 import { InvokerWorker } from './worker.js';
 
@@ -20,7 +20,7 @@ export interface InvokerOptions {
   redisUrl: string;
   databaseUrl: string;
   /** Overrides for tests and benchmarks. */
-  pool?: Partial<{ pauseGraceMs: number; fullWaitMs: number; stemMiB: number; keepAliveMs: number }>;
+  pool?: Partial<PoolOptions>;
 }
 
 export interface Invoker {
@@ -34,33 +34,52 @@ const HEARTBEAT_MS = 2_000;
 const MIN_WARM_SYNC_MS = 15_000;
 const MAX_RESPONSE_BYTES = 6 * 1048576;
 
+export interface Host {
+  factory: LauncherFactory;
+  code: CodeLayers;
+  layers: LayerStore;
+  baseLayer: string;
+}
+
+/**
+ * What containers on this host need: the cgroup manager (after removing what
+ * a killed invoker left), the layer store with the base layer built, and a
+ * container factory over the launcher.
+ */
+export async function prepareHost(config: Config, db: Db, owner: string): Promise<Host> {
+  const cgroups = detectCgroups({ owner });
+  const reaped = await cgroups.reapLeftovers();
+  if (reaped.length) console.error(`invoker: removed ${reaped.length} cgroup tree(s) left by a killed invoker`);
+  const layers = await LayerStore.open(config.TSFN_DATA_DIR);
+  const base = await buildBaseLayer(layers, { shimPath: paths.shim });
+  layers.markUsed(base.digest);
+  await layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576);
+  const factory = new LauncherFactory(cgroups, {
+    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV,
+    maxFrameBytes: MAX_RESPONSE_BYTES + 1048576, startTimeoutMs: 10_000,
+  });
+  return { factory, code: new CodeLayers(layers, db), layers, baseLayer: base.path };
+}
+
+/** The pool's settings from the configuration (SPEC §5). */
+export function poolOptions(config: Config, host: Host): PoolOptions {
+  return {
+    factory: host.factory, codeDir: (spec) => host.code.dir(spec), budgetMiB: config.TSFN_INVOKER_MEMORY_MIB,
+    prewarm: config.TSFN_PREWARM, stemMiB: 128, keepAliveMs: config.TSFN_KEEP_ALIVE_S * 1000, pauseGraceMs: 100,
+    initTimeoutMs: 10_000, fullWaitMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES,
+    startCpu: Math.min(2, availableParallelism()),
+  };
+}
+
 /** The invoker of this host: cleanup of a killed predecessor, base layer, pool, BullMQ worker, heartbeat. */
 export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   const { config } = opts;
   if (process.getuid?.() !== 0) throw new Error('the invoker must run as root (namespaces, mounts, cgroups)');
   const id = newOwnerId('inv');
   const keys = redisKeys(config.TSFN_PREFIX);
-  const cgroups = detectCgroups({ owner: id });
-  const reaped = await cgroups.reapLeftovers();
-  if (reaped.length) console.error(`invoker: removed ${reaped.length} cgroup tree(s) left by a killed invoker`);
-
-  const layers = await LayerStore.open(config.TSFN_DATA_DIR);
-  await layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576);
-  const base = await buildBaseLayer(layers, { shimPath: paths.shim });
-  layers.markUsed(base.digest);
   const db = createDb(opts.databaseUrl, config.TSFN_DB_SCHEMA, 4);
-  const code = new CodeLayers(layers, db);
-
-  const factory = new LauncherFactory(cgroups, {
-    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV,
-    maxFrameBytes: MAX_RESPONSE_BYTES + 1048576, startTimeoutMs: 10_000,
-  });
-  const pool = new ContainerPool({
-    factory, codeDir: (spec) => code.dir(spec), budgetMiB: config.TSFN_INVOKER_MEMORY_MIB, prewarm: config.TSFN_PREWARM,
-    stemMiB: 128, keepAliveMs: config.TSFN_KEEP_ALIVE_S * 1000, pauseGraceMs: 100, initTimeoutMs: 10_000,
-    fullWaitMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES, startCpu: Math.min(2, availableParallelism()),
-    ...opts.pool,
-  });
+  const host = await prepareHost(config, db, id);
+  const pool = new ContainerPool({ ...poolOptions(config, host), ...opts.pool });
   pool.start();
 
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
@@ -99,7 +118,7 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
       clearInterval(minWarmTimer);
       await worker.close();
       await pool.shutdown();
-      await factory.destroyAll();
+      await host.factory.destroyAll();
       await redis.multi().zrem(keys.invokers, id).del(keys.invoker(id)).exec().catch(() => {});
       redis.disconnect();
       await db.end();

@@ -30,10 +30,12 @@ export interface WorkerOptions {
  */
 export class InvokerWorker {
   private readonly worker: Worker;
+  private readonly connection: Redis;
 
   constructor(private readonly opts: WorkerOptions) {
+    this.connection = opts.redis.duplicate();
     this.worker = new Worker(QUEUES.invocations, (job, token) => this.process(job, token), {
-      connection: opts.redis.duplicate(),
+      connection: this.connection,
       prefix: opts.keys.bullPrefix,
       concurrency: opts.concurrency,
       autorun: false,
@@ -47,8 +49,9 @@ export class InvokerWorker {
   }
 
   /** Stops taking jobs and waits for the running ones to finish. */
-  close(): Promise<void> {
-    return this.worker.close();
+  async close(): Promise<void> {
+    await this.worker.close();
+    this.connection.disconnect();
   }
 
   private async process(job: Job, token?: string): Promise<Reply> {

@@ -7,6 +7,13 @@ export interface ContainerLimits {
   pids: number;
 }
 
+/**
+ * The writable layer (/tmp and every other write) is a tmpfs whose pages count
+ * against the container's memory, so it gets half of it: a full /tmp ends in
+ * ENOSPC, not in an OOM kill.
+ */
+export const tmpBytes = (memoryMiB: number): number => Math.floor(memoryMiB / 2) * 1048576;
+
 export interface ContainerSpec {
   /** Unique on the host; names the cgroup. */
   id: string;

@@ -7,6 +7,7 @@ import { detectCgroups, newOwnerId } from '../cgroups/cgroup.js';
 import { buildBaseLayer } from '../layers/base-layer.js';
 import { LayerStore } from '../layers/layer-store.js';
 import { SHIM_ENV } from '../runtime/shim-command.js';
+import { tmpBytes } from './container.js';
 import { launcherArgs, type LaunchSpec } from './launcher-args.js';
 import { DEFAULT_PIDS } from './launcher-container.js';
 
@@ -37,7 +38,7 @@ export async function runOneOff(o: OneOffOptions): Promise<number> {
   const cg = cgroups.create(`run-${shortId()}`, { memoryBytes: o.memoryMiB * 1048576, cpu: o.cpu, pids: o.pids ?? DEFAULT_PIDS });
   try {
     const child = spawn(paths.launcher, launcherArgs({
-      layers: [base.path], upperBytes: o.memoryMiB * 1048576, cgroupPaths: cg.joinPaths,
+      layers: [base.path], upperBytes: tmpBytes(o.memoryMiB), cgroupPaths: cg.joinPaths,
       env: { ...SHIM_ENV, ...o.env }, binds: o.mounts, passFds: [], cwd: '/tmp', argv: o.argv,
     }), { stdio: 'inherit', env: {} });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);

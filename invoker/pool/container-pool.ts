@@ -1,7 +1,7 @@
 import { shortId } from '../../core/ids.js';
 import type { FunctionSpec } from '../../core/schemas/invocation.js';
 import type { StartKind } from '../../core/states.js';
-import type { Container, ContainerFactory, ContainerLimits, InitOutcome } from '../container/container.js';
+import { tmpBytes, type Container, type ContainerFactory, type ContainerLimits, type InitOutcome } from '../container/container.js';
 import { DEFAULT_PIDS } from '../container/launcher-container.js';
 import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
 
@@ -161,7 +161,7 @@ export class ContainerPool {
     const t0 = performance.now();
     try {
       e.container = await this.opts.factory.create({
-        id, codeDir, limits: this.startLimits(spec.memory), upperBytes: spec.memory * 1048576,
+        id, codeDir, limits: this.startLimits(spec.memory), upperBytes: tmpBytes(spec.memory),
       });
     } catch (err) {
       this.entries.delete(id);
@@ -263,7 +263,7 @@ export class ContainerPool {
     const e: Entry = { slot: { id, key: undefined, state: 'starting', memoryMiB: this.opts.stemMiB, lastUsed: Date.now() }, paused: false };
     this.entries.set(id, e);
     try {
-      e.container = await this.opts.factory.create({ id, limits: this.startLimits(this.opts.stemMiB), upperBytes: this.opts.stemMiB * 1048576 });
+      e.container = await this.opts.factory.create({ id, limits: this.startLimits(this.opts.stemMiB), upperBytes: tmpBytes(this.opts.stemMiB) });
     } catch (err) {
       this.entries.delete(id);
       console.error(`invoker: a stem cell failed to start: ${(err as Error).message}`);

@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newInvocationId } from '../core/ids.js';
+import type { FunctionSpec } from '../core/schemas/invocation.js';
+import { newOwnerId } from '../invoker/cgroups/cgroup.js';
+import { poolOptions, prepareHost, type Host } from '../invoker/invoker.js';
+import { ContainerPool, NoCapacity, WaitTimeout, type Acquired, type Lease, type PoolOptions } from '../invoker/pool/container-pool.js';
+import { testContext, type TestContext } from './support/context.js';
+import { InvokeClient } from './support/invoke-client.js';
+import { testConfig } from './support/platform.js';
+import { requireRoot } from './support/root.js';
+
+/** The ContainerPool over real containers: stem cells, keep-alive, concurrency, budget, pausing, minWarm. */
+let ctx: TestContext;
+let host: Host;
+let client: InvokeClient;
+let hello: FunctionSpec;
+let other: FunctionSpec;
+let spinner: FunctionSpec;
+let pool: ContainerPool | undefined;
+let config: ReturnType<typeof testConfig>;
+
+const HELLO = { 'index.ts': 'export default { fetch: () => new Response("hi") };' };
+
+beforeAll(async () => {
+  requireRoot();
+  ctx = await testContext();
+  config = testConfig(ctx);
+  host = await prepareHost(config, ctx.db, newOwnerId('test'));
+  client = await InvokeClient.open(ctx);
+  hello = await client.deploy('hello', HELLO);
+  other = await client.deploy('other', HELLO);
+  spinner = await client.deploy('spinner', {
+    'index.ts': `setInterval(() => { const end = Date.now() + 5; while (Date.now() < end) {} }, 10);
+      export default { fetch: () => new Response("spinning") };`,
+  }, { cpu: 1 });
+});
+afterEach(async () => {
+  await pool?.shutdown();
+  pool = undefined;
+});
+afterAll(async () => {
+  await host?.factory.destroyAll();
+  await client?.close();
+  await ctx?.close();
+});
+
+const makePool = (o: Partial<PoolOptions> = {}) => {
+  pool = new ContainerPool({ ...poolOptions(config, host), prewarm: 0, keepAliveMs: 60_000, ...o });
+  pool.start();
+  return pool;
+};
+const lease = (a: Acquired): Lease => {
+  if (a.kind !== 'lease') throw new Error(`init failed: ${JSON.stringify(a.outcome)}`);
+  return a.lease;
+};
+const run = async (l: Lease) => {
+  const out = await l.container.run({
+    t: 'invoke', id: newInvocationId(), kind: 'http', start: l.start, trigger: 'http', deadline: Date.now() + 5000,
+    account: 'default', http: { method: 'GET', path: '/', query: '', headers: [] },
+  }, Buffer.alloc(0), 5000);
+  expect(out.kind).toBe('result');
+  return out;
+};
+const soon = (ms = 10_000) => Date.now() + ms;
+const eventually = async (check: () => boolean, ms = 10_000) => {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('ContainerPool', () => {
+  it('specialises a stem cell and starts a replacement', async () => {
+    const p = makePool({ prewarm: 1 });
+    await eventually(() => p.stats().prewarm === 1);
+    const l = lease(await p.acquire(hello, soon()));
+    expect(l.start).toBe('prewarm');
+    await run(l);
+    l.release(true);
+    await eventually(() => p.stats().prewarm === 1 && p.stats().warm === 1);
+    const again = lease(await p.acquire(hello, soon()));
+    expect(again.start).toBe('warm');
+    expect(again.container).toBe(l.container);
+    again.release(true);
+  });
+
+  it('tears idle containers down after the keep-alive', async () => {
+    const p = makePool({ keepAliveMs: 1000 });
+    const l = lease(await p.acquire(hello, soon()));
+    expect(l.start).toBe('cold');
+    l.release(true);
+    expect(p.stats().warm).toBe(1);
+    await eventually(() => p.stats().warm === 0, 5000);
+    await l.container.exited;
+    expect(l.container.state).toBe('dead');
+  });
+
+  it('keeps a function within its concurrency: the next job waits, then reuses', async () => {
+    const p = makePool();
+    const one = { ...hello, concurrency: 1 };
+    const first = lease(await p.acquire(one, soon()));
+    await expect(p.acquire(one, Date.now() + 500)).rejects.toBeInstanceOf(WaitTimeout);
+    const waiting = p.acquire(one, soon());
+    setTimeout(() => first.release(true), 200);
+    const second = lease(await waiting);
+    expect(second.start).toBe('warm');
+    expect(second.container).toBe(first.container);
+    second.release(true);
+  });
+
+  it('evicts the least recently used idle container when the budget is full, and refuses when all are busy', async () => {
+    const p = makePool({ budgetMiB: 256, fullWaitMs: 300 });
+    const a1 = lease(await p.acquire(hello, soon()));
+    const a2 = lease(await p.acquire(hello, soon()));
+    a1.release(true);
+    await new Promise((r) => setTimeout(r, 20));
+    a2.release(true);
+    const b = lease(await p.acquire(other, soon()));
+    expect(b.start).toBe('cold');
+    await a1.container.exited;
+    expect(a2.container.state).not.toBe('dead');
+    const c = lease(await p.acquire(hello, soon()));
+    expect(c.container).toBe(a2.container);
+    await expect(p.acquire({ ...other, concurrency: 5 }, soon())).rejects.toBeInstanceOf(NoCapacity);
+    b.release(true);
+    c.release(true);
+  });
+
+  it('freezes idle containers so they use no CPU, and thaws them for the next invocation', async () => {
+    const p = makePool({ pauseGraceMs: 50 });
+    const l = lease(await p.acquire(spinner, soon()));
+    await run(l);
+    l.release(true);
+    await eventually(() => l.container.state === 'paused');
+    const frozenAt = l.container.usage().cpuUs;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(l.container.usage().cpuUs - frozenAt).toBeLessThan(5_000);
+    const again = lease(await p.acquire(spinner, soon()));
+    expect(again.container).toBe(l.container);
+    expect(again.container.state).toBe('ready');
+    const thawedAt = again.container.usage().cpuUs;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.container.usage().cpuUs - thawedAt).toBeGreaterThan(50_000);
+    again.release(true);
+  });
+
+  it('keeps minWarm containers initialised without any invocation', async () => {
+    const p = makePool({ keepAliveMs: 500 });
+    p.setMinWarm({ ...hello, minWarm: 2 });
+    await eventually(() => p.stats().warm === 2, 15_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(p.stats().warm).toBe(2);
+    p.setMinWarm({ ...hello, minWarm: 0 });
+    await eventually(() => p.stats().warm === 0, 5000);
+  });
+});

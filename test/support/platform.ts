@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../core/config.js';
+import { startGateway, type Gateway } from '../../gateway/server.js';
+import { startInvoker, type Invoker, type InvokerOptions } from '../../invoker/invoker.js';
+import type { TestContext } from './context.js';
+
+/** Config for one test file: its own Redis prefix, schema, data dir and a random admin key. */
+export function testConfig(ctx: TestContext, overrides: Record<string, string> = {}): Config & { dataDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tsfn-test-data-'));
+  const config = loadConfig({
+    PATH: process.env.PATH,
+    TSFN_PREFIX: ctx.prefix,
+    TSFN_DB_SCHEMA: ctx.schema,
+    TSFN_PORT: '0',
+    TSFN_DATA_DIR: dataDir,
+    TSFN_ADMIN_KEY: `admin-${randomBytes(16).toString('hex')}`,
+    TSFN_PREWARM: '0',
+    TSFN_INVOKER_MEMORY_MIB: '2048',
+    ...overrides,
+  });
+  return Object.assign(config, { dataDir });
+}
+
+export interface TestPlatform {
+  config: Config;
+  gateway: Gateway;
+  invoker?: Invoker;
+  admin: string;
+  close(): Promise<void>;
+}
+
+/** A real gateway (and invoker, unless told not to) over the test context's Redis and PostgreSQL. */
+export async function startPlatform(ctx: TestContext, opts: {
+  invoker?: boolean; env?: Record<string, string>; pool?: InvokerOptions['pool'];
+} = {}): Promise<TestPlatform> {
+  const config = testConfig(ctx, opts.env);
+  const gateway = await startGateway({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl });
+  const invoker = opts.invoker === false ? undefined
+    : await startInvoker({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl, pool: opts.pool });
+  return {
+    config, gateway, invoker, admin: config.TSFN_ADMIN_KEY!,
+    async close() {
+      await invoker?.close();
+      await gateway.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -11,12 +11,15 @@ import { sampleRecords } from './support-metering/sample-records.js';
 
 let ctx: TestContext;
 let worker: MeterWorker | undefined;
+/** Failures the worker retried; none are expected while Redis and PostgreSQL are up. */
+let retries: unknown[] = [];
 
 beforeAll(async () => {
   ctx = await testContext();
 });
 afterAll(async () => {
   await worker?.stop();
+  expect(retries).toEqual([]);
   await ctx?.close();
 });
 
@@ -24,6 +27,7 @@ const DAY = 86_400_000;
 
 async function reset() {
   await worker?.stop();
+  expect(retries).toEqual([]);
   worker = undefined;
   await ctx.db.query('truncate invocations, usage_daily, invocation_logs');
   await ctx.redis.unlink(redisKeys(ctx.prefix).meteringStream, `${redisKeys(ctx.prefix).meteringStream}:bad`);
@@ -33,7 +37,7 @@ async function startWorker(opts: { batchSize?: number } = {}) {
   const keys = redisKeys(ctx.prefix);
   worker = new MeterWorker({
     redis: ctx.redis, db: ctx.db, stream: keys.meteringStream, logsChannel: keys.logs, batchSize: opts.batchSize ?? 500,
-    blockMs: 200,
+    blockMs: 200, claimEveryMs: 100, observer: { retry: (err) => retries.push(err) },
   });
   await worker.start();
   return worker;

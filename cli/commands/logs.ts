@@ -29,21 +29,23 @@ const logs: Command = async (argv, ctx) => {
   const res = await client.request('GET', `${path}?${q}`, { headers: { accept: 'text/event-stream' } });
   if (!res.ok) throw await problem(res);
   if (!res.body) throw new CliError('No stream', 'the gateway answered without a body');
-  const stop = () => void res.body!.cancel().catch(() => {});
+  const ctrl = new AbortController();
+  const stop = () => ctrl.abort();
   process.once('SIGINT', stop);
   try {
-    await readEvents(res.body, (data) => print(JSON.parse(data) as LogEntry));
+    await readEvents(res.body, (data) => print(JSON.parse(data) as LogEntry), ctrl.signal);
   } finally {
     process.off('SIGINT', stop);
   }
   return 0;
 };
 
-/** Calls `onData` with the data of each `log` event of a Server-Sent Events stream, until it ends. */
-export async function readEvents(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
+/** Calls `onData` with the data of each `log` event of a Server-Sent Events stream, until it ends or `signal` aborts. */
+export async function readEvents(body: ReadableStream<Uint8Array>, onData: (data: string) => void, signal?: AbortSignal): Promise<void> {
   const decoder = new TextDecoder();
   let buf = '';
   const reader = body.getReader();
+  signal?.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });
   for (;;) {
     const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
     if (done) return;

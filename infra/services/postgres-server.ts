@@ -12,6 +12,8 @@ export interface PostgresOptions {
   dir: string;
   /** fsync on; off makes throwaway test clusters faster. */
   durable: boolean;
+  /** Listen on this port instead of a free one (a restart that clients must find again). */
+  port?: number;
 }
 
 interface RunAs { uid: number; gid: number; name: string }
@@ -38,7 +40,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningServi
       ...(opts.durable ? [] : ['--no-sync'])], { ...spawnOpts, env, stdio: 'pipe', cwd: dir });
   }
   stopLeftover(dir);
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const svc = spawnService(postgres, [
     '-D', dir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
     '-c', `fsync=${opts.durable ? 'on' : 'off'}`, '-c', 'max_connections=200',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../core/schemas/control.js';
-import { capLogs, storable, TRUNCATION_MARKER } from './log-cap.js';
+import { TRUNCATED_MARKER } from '../../core/metering.js';
+import { capLogs, storable } from './log-cap.js';
 
 const line = (msg: string, ts = 1): LogLine => ({ ts, level: 'log', msg });
 
@@ -13,13 +14,18 @@ describe('capLogs', () => {
   it('cuts at the cap and ends with a marker', () => {
     const out = capLogs([line('aaaa', 1), line('bbbb', 2), line('cccc', 3)], false, 6);
     expect(out.truncated).toBe(true);
-    expect(out.lines.map((l) => l.msg)).toEqual(['aaaa', 'bb', TRUNCATION_MARKER]);
+    expect(out.lines.map((l) => l.msg)).toEqual(['aaaa', 'bb', TRUNCATED_MARKER]);
     expect(out.lines[2]!.ts).toBe(2);
   });
 
   it('never splits a multi-byte character', () => {
     const out = capLogs([line('€€€')], false, 7);
     expect(out.lines[0]!.msg).toBe('€€');
+  });
+
+  it('keeps the invoker\'s marker as the one marker, however full the budget', () => {
+    const out = capLogs([line('abcd'), line(TRUNCATED_MARKER)], false, 4);
+    expect(out).toEqual({ lines: [line('abcd'), { ts: 1, level: 'stderr', msg: TRUNCATED_MARKER }], truncated: true });
   });
 
   it('keeps the truncated flag the shim set', () => {
@@ -31,7 +37,7 @@ describe('capLogs', () => {
     const out = capLogs(flood, false);
     const bytes = out.lines.slice(0, -1).reduce((n, l) => n + Buffer.byteLength(l.msg), 0);
     expect(bytes).toBe(256 * 1024);
-    expect(out.lines.at(-1)!.msg).toBe(TRUNCATION_MARKER);
+    expect(out.lines.at(-1)!.msg).toBe(TRUNCATED_MARKER);
   });
 });
 

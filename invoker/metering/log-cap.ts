@@ -1,9 +1,5 @@
+import { LOG_CAP_BYTES, TRUNCATED_MARKER } from '../../core/metering.js';
 import type { LogLine } from '../../core/schemas/control.js';
-
-/** Most log bytes stored per invocation (the shim caps output at the same size). */
-export const MAX_LOG_BYTES = 256 * 1024;
-
-export const TRUNCATION_MARKER = '[tsfn] log output truncated: more than 256 KiB for this invocation';
 
 export interface CappedLogs {
   lines: LogLine[];
@@ -11,15 +7,21 @@ export interface CappedLogs {
 }
 
 /**
- * The meter's own guard over the shim's cap: keeps lines while their messages
+ * The meter's own guard over the invoker's cap (same size, same marker line,
+ * core/metering.ts): keeps lines while their messages
  * fit in `maxBytes` (UTF-8), cuts the line that crosses it, and ends with a
  * marker line.
  */
-export function capLogs(lines: LogLine[], truncated: boolean, maxBytes = MAX_LOG_BYTES): CappedLogs {
+export function capLogs(lines: LogLine[], truncated: boolean, maxBytes = LOG_CAP_BYTES): CappedLogs {
   const out: LogLine[] = [];
   let budget = maxBytes;
   let cut = false;
   for (const line of lines) {
+    // The invoker's own marker ends its capped lines; it does not count against the budget.
+    if (line.msg === TRUNCATED_MARKER) {
+      cut = true;
+      break;
+    }
     const msg = storable(line.msg);
     const size = Buffer.byteLength(msg);
     if (size <= budget) {
@@ -31,7 +33,7 @@ export function capLogs(lines: LogLine[], truncated: boolean, maxBytes = MAX_LOG
     cut = true;
     break;
   }
-  if (cut) out.push({ ts: out.at(-1)?.ts ?? lines[0]!.ts, level: 'stderr', msg: TRUNCATION_MARKER });
+  if (cut) out.push({ ts: out.at(-1)?.ts ?? lines[0]!.ts, level: 'stderr', msg: TRUNCATED_MARKER });
   return { lines: out, truncated: truncated || cut };
 }
 

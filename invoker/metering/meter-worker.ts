@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { shortId } from '../../core/ids.js';
+import { LOG_CAP_BYTES } from '../../core/metering.js';
 import type { Db } from '../../infra/db.js';
 import type { LiveLogs } from './live-logs.js';
 import { isBad, parseEntry, type BadEntry, type MeterEntry } from './meter-entry.js';
@@ -80,6 +81,7 @@ export class MeterWorker {
   private readonly observer: MeterObserver;
   private state: State = 'idle';
   private lanes: Promise<void>[] = [];
+  private stopped: Promise<void> | undefined;
   private wakers = new Set<() => void>();
 
   constructor(opts: MeterWorkerOptions) {
@@ -100,7 +102,7 @@ export class MeterWorker {
       claimIdleMs: opts.claimIdleMs ?? 30_000,
       claimEveryMs: opts.claimEveryMs ?? 10_000,
       deadLetterStream: opts.deadLetterStream ?? `${opts.stream}:bad`,
-      maxLogBytes: opts.maxLogBytes ?? 256 * 1024,
+      maxLogBytes: opts.maxLogBytes ?? LOG_CAP_BYTES,
       maxBackoffMs: opts.maxBackoffMs ?? 5_000,
     };
     // Blocking reads hold their connection: one per lane.
@@ -110,20 +112,25 @@ export class MeterWorker {
   async start(): Promise<void> {
     if (this.state !== 'idle') throw new Error(`the meter worker is ${this.state}`);
     await this.ensureGroup();
+    if (this.stopped) return;
     this.state = 'running';
     this.lanes = this.readers.map((reader, i) => this.lane(reader, `${this.consumer}/${i}`, i === 0));
   }
 
-  /** Finishes the batches in flight (unless PostgreSQL is down: then they stay pending), then closes. */
-  async stop(): Promise<void> {
-    if (this.state === 'idle') this.state = 'stopped';
-    if (this.state !== 'running') return;
-    this.state = 'stopping';
-    for (const wake of this.wakers) wake();
-    await Promise.all(this.lanes);
-    this.state = 'stopped';
-    for (const r of this.readers) r.disconnect();
-    if (this.ownsCmd) this.cmd.disconnect();
+  /**
+   * Finishes the batches in flight (unless PostgreSQL is down: then they stay
+   * pending), then closes the connections; also after a failed or no start.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.state = 'stopping';
+      for (const wake of this.wakers) wake();
+      await Promise.all(this.lanes);
+      this.state = 'stopped';
+      for (const r of this.readers) r.disconnect();
+      if (this.ownsCmd) this.cmd.disconnect();
+    })();
+    return this.stopped;
   }
 
   async lag(): Promise<MeterLag> {
@@ -237,10 +244,11 @@ export class MeterWorker {
   private async store(good: MeterEntry[], bad: BadEntry[]): Promise<Set<string> | undefined> {
     const unique = [...new Map(good.map((e) => [recordKey(e.record), e])).values()];
     this.observer.batch?.(unique.length);
+    const badBefore = bad.length;
     for (let failures = 0; ; failures++) {
       try {
         const inserted = await this.writeSplitting(unique, bad);
-        this.observer.stored?.(inserted.size, good.length - inserted.size);
+        this.observer.stored?.(inserted.size, good.length - inserted.size - (bad.length - badBefore));
         return inserted;
       } catch (err) {
         if (this.state !== 'running') return undefined;
@@ -286,7 +294,8 @@ export class MeterWorker {
     const p = this.cmd.pipeline();
     let n = 0;
     for (const e of entries) {
-      if (!e.logs || !inserted.has(recordKey(e.record))) continue;
+      // Deleting the key also skips a second copy of the same record in this batch.
+      if (!e.logs || !inserted.delete(recordKey(e.record))) continue;
       const msg: LiveLogs = {
         invocationId: e.record.invocationId, attempt: e.record.attempt, account: e.record.account,
         function: e.record.function, lines: e.logs.lines,

@@ -2,8 +2,8 @@ import type { Db } from '../../infra/db.js';
 import { costPicos, mibMsOf, PriceBook, priceFromRow } from './pricing.js';
 import type { MeterEntry } from './meter-entry.js';
 
-/** `<invocationId>/<attempt>`: the key of an invocations row. */
-export const recordKey = (r: { invocationId: string; attempt: number }): string => `${r.invocationId}/${r.attempt}`;
+/** `<invocationId>/<attempt>`: the key of an invocations row (UUIDs come back from PostgreSQL in lower case). */
+export const recordKey = (r: { invocationId: string; attempt: number }): string => `${r.invocationId.toLowerCase()}/${r.attempt}`;
 
 /**
  * One statement, hence one transaction, per batch: insert the records,

@@ -43,7 +43,13 @@ export async function startMeter(opts: MeterOptions): Promise<RunningMeter> {
   const worker = new MeterWorker({
     ...opts.worker, redis: opts.redisUrl, db, stream: keys.meteringStream, logsChannel: keys.logs, observer: reporter(log),
   });
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    await worker.stop();
+    await db.end();
+    throw err;
+  }
   const retention = new Retention(db, { recordDays: config.TSFN_RECORD_RETENTION_DAYS, logDays: config.TSFN_LOG_RETENTION_DAYS });
   retention.start(opts.retentionEveryMs, (err) => log(`meter: retention failed, retrying next round: ${(err as Error).message}`));
   return {

@@ -86,11 +86,11 @@ export async function runInvocation(pool: ContainerPool, inv: Invocation, invoke
         status: outcome.frame.status, headers: outcome.frame.headers, bodyB64: outcome.body.toString('base64'),
       });
     case 'error': {
+      // The shim has already logged the error with its stack.
       const e = outcome.frame.error;
-      const lines = [...outcome.logs, { ts: Date.now(), level: 'error' as const, msg: e.stack ?? `${e.name}: ${e.message}` }];
       const what = outcome.frame.kind === 'invalid' ? 'returned an invalid response'
         : outcome.frame.kind === 'too-large' ? 'returned a response over the size limit' : 'threw';
-      return done('error', lease.start, m, lines, undefined, { title: 'Function Failed', detail: `the function ${what}: ${e.name}: ${e.message}` });
+      return done('error', lease.start, m, outcome.logs, undefined, { title: 'Function Failed', detail: `the function ${what}: ${e.name}: ${e.message}` });
     }
     default:
       return done(outcome.kind, lease.start, m, outcome.logs, undefined,

@@ -20,7 +20,10 @@ export interface PoolOptions {
   /** How long a job waits for memory before it is left for another invoker. */
   fullWaitMs: number;
   maxResponseBytes: number;
-  /** CPU a container gets while it starts and initialises (Lambda boosts init too). */
+  /**
+   * CPU a container gets while it starts, initialises and serves its first
+   * invocation (Lambda boosts init too); then the function's own cpu applies.
+   */
   startCpu: number;
 }
 
@@ -44,6 +47,8 @@ interface Entry {
   container?: Container;
   pauseTimer?: NodeJS.Timeout;
   paused: boolean;
+  /** The function's own limits, applied once its first invocation is over (until then it runs at startCpu). */
+  pending?: ContainerLimits;
 }
 
 export const versionKey = (s: FunctionSpec): string => `${s.name}@${s.version}:${s.digest}`;
@@ -185,7 +190,7 @@ export class ContainerPool {
       await this.destroy(e.slot.id);
       return { kind: 'init-failed', start, initMs, outcome, usage };
     }
-    c.resize({ memoryMiB: spec.memory, cpu: spec.cpu, pids: DEFAULT_PIDS });
+    e.pending = { memoryMiB: spec.memory, cpu: spec.cpu, pids: DEFAULT_PIDS };
     return { kind: 'lease', lease: this.lease(e, start, initMs) };
   }
 
@@ -199,6 +204,15 @@ export class ContainerPool {
         if (!healthy || this.closed) {
           void this.destroy(e.slot.id);
           return;
+        }
+        if (e.pending) {
+          try {
+            e.container!.resize(e.pending);
+          } catch {
+            void this.destroy(e.slot.id);
+            return;
+          }
+          e.pending = undefined;
         }
         this.idle(e);
         this.wake();

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { paths } from '../../core/paths.js';
-import { startPostgres } from '../../infra/services/postgres-server.js';
-import { startRedis } from '../../infra/services/redis-server.js';
 import type { RunningService } from '../../infra/services/child-service.js';
-import { pgReachable, redisReachable, sweepDeadRuns } from './shared-services.js';
+import { findServices, sweepDeadRuns } from './shared-services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,25 +26,7 @@ export default async function setup(project: TestProject) {
 
   const started: RunningService[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'tsfn-test-services-'));
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    if (await redisReachable('redis://127.0.0.1:6379')) redisUrl = 'redis://127.0.0.1:6379';
-    else {
-      const r = await startRedis({ dir: join(scratch, 'redis'), persist: false });
-      started.push(r);
-      redisUrl = r.url;
-    }
-  }
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    const local = 'postgres://postgres@127.0.0.1:5432/test';
-    if (await pgReachable(local)) databaseUrl = local;
-    else {
-      const p = await startPostgres({ dir: join(scratch, 'postgres'), durable: false });
-      started.push(p);
-      databaseUrl = p.url;
-    }
-  }
+  const { redisUrl, databaseUrl } = await findServices(scratch, started);
   await sweepDeadRuns(redisUrl, databaseUrl);
   project.provide('redisUrl', redisUrl);
   project.provide('databaseUrl', databaseUrl);

@@ -26,11 +26,11 @@ export interface Call {
  */
 export class InvokeClient {
   readonly store: FunctionStore;
-  private constructor(private readonly client: InvocationClient, private readonly conns: Redis[], ctx: TestContext) {
+  private constructor(private readonly client: InvocationClient, private readonly conns: Redis[], ctx: Pick<TestContext, 'db'>) {
     this.store = new FunctionStore(ctx.db);
   }
 
-  static async open(ctx: TestContext): Promise<InvokeClient> {
+  static async open(ctx: Pick<TestContext, 'db' | 'redisUrl' | 'prefix'>): Promise<InvokeClient> {
     const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
     const sub = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
     const client = new InvocationClient(redis, redisKeys(ctx.prefix), `gw-test-${shortId()}`);

@@ -8,7 +8,7 @@ import { startInvoker, type Invoker, type InvokerOptions } from '../../invoker/i
 import type { TestContext } from './context.js';
 
 /** Config for one test file: its own Redis prefix, schema, data dir and a random admin key. */
-export function testConfig(ctx: TestContext, overrides: Record<string, string> = {}): Config & { dataDir: string } {
+export function testConfig(ctx: Pick<TestContext, 'prefix' | 'schema'>, overrides: Record<string, string> = {}): Config & { dataDir: string } {
   const dataDir = mkdtempSync(join(tmpdir(), 'tsfn-test-data-'));
   const config = loadConfig({
     PATH: process.env.PATH,

@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { RunningService } from '../../infra/services/child-service.js';
+import { startPostgres } from '../../infra/services/postgres-server.js';
+import { startRedis } from '../../infra/services/redis-server.js';
 
 /**
  * Test runs share Redis and PostgreSQL with each other and with whatever else
@@ -69,4 +73,32 @@ export async function sweepDeadRuns(redisUrl: string, databaseUrl: string): Prom
   } finally {
     await c.end();
   }
+}
+
+/**
+ * Redis and PostgreSQL for tests and benchmarks: REDIS_URL / DATABASE_URL when
+ * set, else this machine's servers on their standard ports when they answer,
+ * else private servers under `scratch` (added to `started`, to be stopped).
+ */
+export async function findServices(scratch: string, started: RunningService[]): Promise<{ redisUrl: string; databaseUrl: string }> {
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    if (await redisReachable('redis://127.0.0.1:6379')) redisUrl = 'redis://127.0.0.1:6379';
+    else {
+      const r = await startRedis({ dir: join(scratch, 'redis'), persist: false });
+      started.push(r);
+      redisUrl = r.url;
+    }
+  }
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const local = 'postgres://postgres@127.0.0.1:5432/test';
+    if (await pgReachable(local)) databaseUrl = local;
+    else {
+      const p = await startPostgres({ dir: join(scratch, 'postgres'), durable: false });
+      started.push(p);
+      databaseUrl = p.url;
+    }
+  }
+  return { redisUrl, databaseUrl };
 }

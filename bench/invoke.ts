@@ -1,0 +1,118 @@
+/**
+ * npm run bench:invoke: invocation latency through the invoker, without the
+ * gateway, next to a bare `node -e 0` start (clean environment), in one run.
+ *
+ *   bare    spawn `env -i node -e 0` and wait for it to exit
+ *   cold    pool.acquire (container start + shim boot + function import) + first run
+ *   prewarm pool.acquire from a booted stem cell (thaw, attach code, import) + first run
+ *   warm    pool.acquire of an idle container (thaw) + run
+ *   queue   warm, but the whole invoker path: BullMQ job, worker, pool, run, reply on Redis
+ *
+ * The invoker's own overhead on a warm run is `warm` minus the handler's time
+ * inside the container (measured by the shim-less echo: a run of a function
+ * that returns at once is almost all overhead, so `warm` itself is reported).
+ *
+ * Environment: BENCH_N (cold/prewarm samples, 30), BENCH_WARM_N (warm samples, 2000).
+ */
+import { spawnSync } from 'node:child_process';
+import { newInvocationId } from '../core/ids.js';
+import { newOwnerId } from '../invoker/cgroups/cgroup.js';
+import { poolOptions, prepareHost, startInvoker } from '../invoker/invoker.js';
+import { ContainerPool, type Lease } from '../invoker/pool/container-pool.js';
+import { fmt, median, percentile } from './support/stats.js';
+import { benchContext } from './support/context.js';
+import { InvokeClient } from '../test/support/invoke-client.js';
+import { testConfig } from '../test/support/platform.js';
+
+const N = Number(process.env.BENCH_N ?? 30);
+const WARM_N = Number(process.env.BENCH_WARM_N ?? 2000);
+const HELLO = { 'index.ts': 'export default { fetch: () => new Response("Hello, world!") };' };
+
+const ctx = await benchContext();
+const config = testConfig(ctx, { TSFN_PREWARM: '0' });
+const host = await prepareHost(config, ctx.db, newOwnerId('inv'));
+const client = await InvokeClient.open(ctx);
+const hello = await client.deploy('hello', HELLO);
+await host.code.dir(hello);
+
+const run = async (l: Lease) => {
+  const out = await l.container.run({
+    t: 'invoke', id: newInvocationId(), kind: 'http', start: l.start, trigger: 'http', deadline: Date.now() + 10_000,
+    account: 'default', http: { method: 'GET', path: '/', query: '', headers: [] },
+  }, Buffer.alloc(0), 10_000);
+  if (out.kind !== 'result') throw new Error(`run failed: ${out.kind}`);
+};
+const acquireRun = async (pool: ContainerPool, release: boolean) => {
+  const t0 = performance.now();
+  const a = await pool.acquire(hello, Date.now() + 30_000);
+  if (a.kind !== 'lease') throw new Error(`init failed: ${JSON.stringify(a.outcome)}`);
+  await run(a.lease);
+  const ms = performance.now() - t0;
+  a.lease.release(release);
+  return { ms, start: a.lease.start };
+};
+const waitFor = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+};
+
+const bare: number[] = [];
+const cold: number[] = [];
+const prewarm: number[] = [];
+const warm: number[] = [];
+const queued: number[] = [];
+try {
+  const coldPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 0 });
+  const stemPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 1 });
+  stemPool.start();
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['-e', '0'], { env: {}, stdio: 'ignore' });
+    bare.push(performance.now() - t0);
+    const c = await acquireRun(coldPool, false);
+    if (c.start !== 'cold') throw new Error(`expected cold, got ${c.start}`);
+    cold.push(c.ms);
+    await waitFor(() => stemPool.stats().prewarm === 1);
+    await new Promise((r) => setTimeout(r, 150));
+    const p = await acquireRun(stemPool, false);
+    if (p.start !== 'prewarm') throw new Error(`expected prewarm, got ${p.start}`);
+    prewarm.push(p.ms);
+  }
+  await stemPool.shutdown();
+  await coldPool.shutdown();
+
+  const warmPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 0, pauseGraceMs: 60_000 });
+  await acquireRun(warmPool, true);
+  for (let i = 0; i < WARM_N; i++) {
+    const w = await acquireRun(warmPool, true);
+    if (w.start !== 'warm') throw new Error(`expected warm, got ${w.start}`);
+    warm.push(w.ms);
+  }
+  await warmPool.shutdown();
+
+  const invoker = await startInvoker({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl, pool: { pauseGraceMs: 60_000 } });
+  await client.call(hello);
+  for (let i = 0; i < Math.min(WARM_N, 1000); i++) {
+    const t0 = performance.now();
+    const r = await client.call(hello);
+    if (r.start !== 'warm') throw new Error(`expected warm, got ${r.start}`);
+    queued.push(performance.now() - t0);
+  }
+  await invoker.close();
+} finally {
+  await host.factory.destroyAll();
+  await client.close();
+  await ctx.close();
+}
+
+const row = (name: string, s: number[]) =>
+  `${name.padEnd(34)} ${fmt(median(s)).padStart(10)} ${fmt(percentile(s, 99)).padStart(10)}   n=${s.length}`;
+console.log(`\nbench:invoke  (hello function, 128 MiB; ${new Date().toISOString()})\n`);
+console.log(`${''.padEnd(34)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`);
+console.log(row('bare `env -i node -e 0`', bare));
+console.log(row('cold (start + init + run)', cold));
+console.log(row('prewarm (specialise + init + run)', prewarm));
+console.log(row('warm (acquire + run)', warm));
+console.log(row('warm through BullMQ + reply', queued));
+console.log(`\ncold / bare = ${(median(cold) / median(bare)).toFixed(2)} (target <= 1.3)`);
+console.log(`prewarm p50 = ${fmt(median(prewarm))} (target <= 10 ms)`);
+console.log(`warm invoker overhead p50 = ${fmt(median(warm), 3)} (target <= 1 ms)`);

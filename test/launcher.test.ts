@@ -74,8 +74,11 @@ class Launch {
   }
 }
 
+/** Options every launch of the current describe block gets: the isolation tests run twice, with and without --userns. */
+let mode: string[] = [];
+
 function runArgs(cmd: string[], opts: string[] = []): string[] {
-  return ['run', '--layer', top, '--layer', bottom, '--scratch', scratch, ...opts, '--', ...cmd];
+  return ['run', '--layer', top, '--layer', bottom, '--scratch', scratch, ...mode, ...opts, '--', ...cmd];
 }
 
 const start = (cmd: string[], opts: string[] = [], extraFds = 0) => new Launch(runArgs(cmd, opts), extraFds);
@@ -116,7 +119,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('tsfn-launcher: inside the container', () => {
+describe.each([['', []], [' with --userns', ['--userns']]] as [string, string[]][])('tsfn-launcher: inside the container%s', (_, modeArgs) => {
+  beforeAll(() => { mode = modeArgs; });
+  afterAll(() => { mode = []; });
+
   it('runs the payload as pid 2 under init and shows only the container in /proc', async () => {
     const pids = lines(await probeOut(['ls', '/proc'])).filter((e) => /^\d+$/.test(e));
     expect(pids).toEqual(['1', '2']);
@@ -380,6 +386,23 @@ describe('tsfn-launcher: cgroup and attach', () => {
       }
     } finally {
       rmdirSync(group);
+    }
+  });
+
+  it('maps the container to an unprivileged host range under --userns, layers showing as its root', async () => {
+    const l = start(['/probe', 'repl'], ['--userns=600000', '--info-fd', '3'], 1);
+    try {
+      const init = await l.infoPid(3);
+      await l.waitFor('ready\n');
+      const payload = Number(readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim());
+      expect(readFileSync(`/proc/${payload}/status`, 'utf8')).toMatch(/^Uid:\s+665534\s+665534\s+665534\s+665534$/m);
+      expect(await l.ask('cat /proc/self/uid_map')).toMatch(/^\s*0\s+600000\s+65536\n$/);
+      expect(await l.ask('stat /probe')).toBe('0 0 755\n');
+      expect(await l.ask('write /tmp/copied-up')).toBe('write ok\n');
+      expect(await l.ask('id')).toBe('uid 65534 65534 65534\ngid 65534 65534 65534\ngroups 0\n');
+    } finally {
+      l.child.stdin!.end();
+      await l.exited;
     }
   });
 

@@ -13,6 +13,10 @@
 #define DEFAULT_SHM_SIZE (16ULL << 20)
 #define DEFAULT_NOFILE 1024ULL
 #define DEFAULT_ID 65534
+/* systemd's range for container ids (524288-1879048191): no host user there. */
+#define DEFAULT_USERNS_BASE 524288ULL
+#define USERNS_SIZE 65536ULL
+#define MAX_LAYERS 64 /* what one SCM_RIGHTS message carries under --userns */
 
 static int
 usage_error (launcher_error_t *err, const char *what, const char *value)
@@ -142,7 +146,7 @@ static const struct
   { "--fsize", OPT_FSIZE, true },
   { "--shm-size", OPT_SHM_SIZE, true },
   { "--info-fd", OPT_INFO_FD, true },
-  { "--userns", OPT_USERNS, false },
+  { "--userns", OPT_USERNS, false }, /* or --userns=BASE */
 };
 
 static int
@@ -215,6 +219,9 @@ apply_run_option (enum run_option id, const char *name, char *value, struct run_
       return parse_fd (name, value, &cfg->info_fd, err);
     case OPT_USERNS:
       cfg->userns = true;
+      if (value && parse_u64 ("--userns", value, UINT_MAX - USERNS_SIZE, &v, err) < 0)
+        return -1;
+      cfg->userns_base = value ? v : DEFAULT_USERNS_BASE;
       return 0;
     }
   return usage_error (err, "unknown option", name);
@@ -270,7 +277,7 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
             return usage_error (err, "missing value for", arg);
           value = argv[++i];
         }
-      else if (! run_options[k].takes_value && value != NULL)
+      else if (! run_options[k].takes_value && value != NULL && run_options[k].id != OPT_USERNS)
         return usage_error (err, "option takes no value", arg);
       if (apply_run_option (run_options[k].id, run_options[k].name, value, cfg, &fsize_given, err) < 0)
         return -1;
@@ -278,6 +285,8 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
 
   if (cfg->n_layers == 0)
     return usage_error (err, "missing", "--layer");
+  if (cfg->n_layers > MAX_LAYERS)
+    return usage_error (err, "too many layers, at most", "64");
   if (i + 1 >= argc)
     return usage_error (err, "missing", "-- CMD");
   cfg->argv = argv + i + 1;

@@ -41,6 +41,7 @@ struct run_config
   size_t n_pass_fds;
   int info_fd; /* -1 when not asked */
   bool userns;
+  uid_t userns_base; /* host id of container id 0 under --userns */
   char **argv; /* the payload's CMD and ARGs, NULL-terminated */
 };
 

@@ -8,17 +8,21 @@
 #include "config.h"
 #include "error.h"
 
-/* mounts.c. The root filesystem is built in two steps because /sys shows the
-   network namespace of whoever mounts it, and that namespace is made in
-   parallel by the outer launcher (run.c): first the scratch tmpfs, the
-   overlay, /proc and /dev; then, once in the container's network namespace,
-   /sys and the binds. */
+/* mounts.c, in three steps. mount_scratch: the private root and the scratch
+   tmpfs (under --userns, while init can still reach the host path as host
+   root). mount_rootfs: the overlay, /proc and /dev. mount_rootfs_finish: /sys
+   and the binds, once in the container's network namespace (which /sys
+   shows, and which the outer launcher makes in parallel, run.c). */
 struct rootfs
 {
+  int scratch;   /* O_PATH fd of the scratch tmpfs */
   int root;      /* O_PATH fd of the new root */
   int empty_dir; /* O_PATH fd of the empty tmpfs used to mask directories */
 };
-int mount_rootfs (const struct run_config *cfg, struct rootfs *rootfs, launcher_error_t *err);
+int mount_scratch (const struct run_config *cfg, struct rootfs *rootfs, launcher_error_t *err);
+/* LAYER_FDS: idmapped layers under --userns, else NULL (opened by path). */
+int mount_rootfs (const struct run_config *cfg, const int *layer_fds, struct rootfs *rootfs,
+                  launcher_error_t *err);
 int mount_rootfs_finish (const struct run_config *cfg, struct rootfs *rootfs,
                          launcher_error_t *err);
 void rootfs_close (struct rootfs *rootfs);
@@ -26,6 +30,11 @@ void rootfs_close (struct rootfs *rootfs);
 
 /* rootfs.c */
 int pivot_into (int rootfd, launcher_error_t *err);
+
+/* userns.c: run by the outer launcher once init exists in its new user
+   namespace: id maps, then idmapped layers sent over SYNCFD. */
+int prepare_user_namespace (pid_t init, const struct run_config *cfg, int syncfd,
+                            launcher_error_t *err);
 
 /* cgroup.c */
 int join_cgroups (const struct run_config *cfg, launcher_error_t *err);
@@ -44,7 +53,9 @@ int install_seccomp (launcher_error_t *err);
 struct channel
 {
   int errfd;   /* write end: init's or the payload's launcher_error_t, if any */
-  int netfd;   /* read end: one byte once the network namespace is ready */
+  int syncfd;  /* init's end of a socket pair: one byte once the outer launcher has
+                  made the network namespace, or under --userns mapped the ids
+                  (the byte then carries the idmapped layers) */
   pid_t outer; /* the outer launcher's pid, whose network namespace init joins */
 };
 

@@ -33,7 +33,7 @@ fail (int errfd, launcher_error_t *err, int code)
 }
 
 static int
-close_unpassed_fds (const struct run_config *cfg, int errfd, int netfd, launcher_error_t *err)
+close_unpassed_fds (const struct run_config *cfg, int errfd, int syncfd, launcher_error_t *err)
 {
   int keep[cfg->n_pass_fds + 5];
   size_t n = 0;
@@ -42,8 +42,8 @@ close_unpassed_fds (const struct run_config *cfg, int errfd, int netfd, launcher
   keep[n++] = 1;
   keep[n++] = 2;
   keep[n++] = errfd;
-  if (netfd >= 0)
-    keep[n++] = netfd;
+  if (syncfd >= 0)
+    keep[n++] = syncfd;
   for (size_t i = 0; i < cfg->n_pass_fds; i++)
     keep[n++] = cfg->pass_fds[i];
   return close_fds_except (keep, n, err);
@@ -63,19 +63,23 @@ die_with_parent (int errfd, launcher_error_t *err)
   return 0;
 }
 
-/* Waits until the outer launcher has made the network namespace, then joins
-   it. EOF instead of the go-ahead means the outer launcher failed: it reports
-   that itself. */
+/* The outer launcher's go-ahead (init.c's half of run.c's make_network or
+   userns.c). EOF instead means the outer launcher failed and reports it. */
+static void
+await_go_ahead (const struct channel *ch, int *fds, size_t n)
+{
+  if (recv_fds (ch->syncfd, fds, n) < 0)
+    _exit (LAUNCHER_EXIT_INTERNAL);
+  close (ch->syncfd);
+}
+
 static int
-join_network (const struct channel *ch, launcher_error_t *err)
+join_network (pid_t outer, launcher_error_t *err)
 {
   cleanup_close int ns = -1;
   char path[64];
-  char ready;
 
-  if (read_all (ch->netfd, &ready, 1) != 1)
-    _exit (LAUNCHER_EXIT_INTERNAL);
-  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) ch->outer);
+  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) outer);
   ns = open (path, O_RDONLY | O_CLOEXEC);
   if (ns < 0)
     return make_error (err, errno, "open `%s`", path);
@@ -85,12 +89,97 @@ join_network (const struct channel *ch, launcher_error_t *err)
 }
 
 static int
+unshare_namespaces (int flags, const char *names, launcher_error_t *err)
+{
+  if (unshare (flags) < 0)
+    {
+      make_error (err, errno, "unshare `%s`", names);
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
+  return 0;
+}
+
+static int
+become_root (launcher_error_t *err)
+{
+  if (setresgid (0, 0, 0) < 0)
+    make_error (err, errno, "setresgid `0`");
+  else if (setresuid (0, 0, 0) < 0)
+    make_error (err, errno, "setresuid `0`");
+  else
+    return 0;
+  return error_code (err, LAUNCHER_EXIT_PRIVILEGES);
+}
+
+/* Under --userns, init holds every capability in its new user namespace from
+   the clone on, and the outer launcher maps it before the go-ahead. It makes
+   its own network namespace, so that the namespace belongs to the user
+   namespace and /sys may be mounted; it mounts the scratch tmpfs while its
+   ids are still the host's, which may walk a root-only host path; then it
+   becomes the container's root. */
+static int
+build_root_in_userns (const struct run_config *cfg, struct rootfs *rootfs, int *layer_fds,
+                      const struct channel *ch, launcher_error_t *err)
+{
+  await_go_ahead (ch, layer_fds, cfg->n_layers);
+  if (unshare_namespaces (CONTAINER_NAMESPACES | CLONE_NEWNET, "mnt,uts,ipc,cgroup,net", err) < 0)
+    return -1;
+  if (mount_scratch (cfg, rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  if (become_root (err) < 0)
+    return -1;
+  if (bring_up_loopback (err) < 0)
+    return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+  if (mount_rootfs (cfg, layer_fds, rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  return 0;
+}
+
+static int
+build_root_in_host_userns (const struct run_config *cfg, struct rootfs *rootfs,
+                           const struct channel *ch, launcher_error_t *err)
+{
+  if (unshare_namespaces (CONTAINER_NAMESPACES, "mnt,uts,ipc,cgroup", err) < 0)
+    return -1;
+  if (mount_scratch (cfg, rootfs, err) < 0 || mount_rootfs (cfg, NULL, rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  await_go_ahead (ch, NULL, 0);
+  if (join_network (ch->outer, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+  return 0;
+}
+
+static int
+build_root (const struct run_config *cfg, const struct channel *ch, launcher_error_t *err)
+{
+  cleanup_rootfs struct rootfs rootfs = { -1, -1, -1 };
+  int layer_fds[cfg->n_layers];
+  int ret;
+
+  for (size_t i = 0; i < cfg->n_layers; i++)
+    layer_fds[i] = -1;
+  if (cfg->userns)
+    ret = build_root_in_userns (cfg, &rootfs, layer_fds, ch, err);
+  else
+    ret = build_root_in_host_userns (cfg, &rootfs, ch, err);
+  for (size_t i = 0; i < cfg->n_layers; i++)
+    if (layer_fds[i] >= 0)
+      close (layer_fds[i]);
+  if (ret < 0)
+    return -1;
+  if (mount_rootfs_finish (cfg, &rootfs, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  if (pivot_into (rootfs.root, err) < 0)
+    return error_code (err, LAUNCHER_EXIT_ROOTFS);
+  return 0;
+}
+
+static int
 setup (const struct run_config *cfg, const struct channel *ch, launcher_error_t *err)
 {
-  cleanup_rootfs struct rootfs rootfs = { -1, -1 };
   int errfd = ch->errfd;
 
-  if (close_unpassed_fds (cfg, errfd, ch->netfd, err) < 0)
+  if (close_unpassed_fds (cfg, errfd, ch->syncfd, err) < 0)
     return error_code (err, LAUNCHER_EXIT_PROCESS);
   if (die_with_parent (errfd, err) < 0)
     return error_code (err, LAUNCHER_EXIT_PROCESS);
@@ -102,21 +191,8 @@ setup (const struct run_config *cfg, const struct channel *ch, launcher_error_t 
       return error_code (err, LAUNCHER_EXIT_PROCESS);
     }
   umask (022);
-  if (unshare (CONTAINER_NAMESPACES) < 0)
-    {
-      make_error (err, errno, "unshare `mnt,uts,ipc,cgroup`");
-      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
-    }
-  if (mount_rootfs (cfg, &rootfs, err) < 0)
-    return error_code (err, LAUNCHER_EXIT_MOUNTS);
-  if (join_network (ch, err) < 0)
-    return error_code (err, LAUNCHER_EXIT_NAMESPACES);
-  close (ch->netfd);
-  if (mount_rootfs_finish (cfg, &rootfs, err) < 0)
-    return error_code (err, LAUNCHER_EXIT_MOUNTS);
-  if (pivot_into (rootfs.root, err) < 0)
-    return error_code (err, LAUNCHER_EXIT_ROOTFS);
-  rootfs_close (&rootfs);
+  if (build_root (cfg, ch, err) < 0)
+    return -1;
   if (set_limits (cfg, err) < 0)
     return error_code (err, LAUNCHER_EXIT_PROCESS);
   if (drop_privileges (cfg->uid, cfg->gid, err) < 0)

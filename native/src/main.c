@@ -22,7 +22,7 @@ static const char usage[]
       "         --fsize BYTES          RLIMIT_FSIZE [the upper size]\n"
       "         --shm-size BYTES       /dev/shm size [16777216]\n"
       "         --info-fd N            write {\"pid\":<host pid of pid 1>} once the payload runs\n"
-      "         --userns               also create a user namespace\n"
+      "         --userns[=BASE]        user namespace: container ids 0-65535 are host BASE+ [524288]\n"
       "       tsfn-launcher attach --pid PID --source HOSTDIR --target CTRPATH\n"
       "       tsfn-launcher --version\n";
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static const struct
 };
 
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define OVERLAY_OPTS_MAX 4096 /* mount(2) copies one page of options */
 
 typedef struct
 {
@@ -58,62 +60,80 @@ below (path_t *out, int dirfd, const char *name, launcher_error_t *err)
   return 0;
 }
 
-static int
-mount_tmpfs_on_scratch (const struct run_config *cfg, launcher_error_t *err)
+/* Appends FMT to the overlay options, failing when they outgrow a page. */
+static int __attribute__ ((format (printf, 4, 5)))
+append (char *opts, size_t *len, launcher_error_t *err, const char *fmt, ...)
 {
-  char opts[128];
+  va_list ap;
+  int n;
 
-  snprintf (opts, sizeof (opts), "size=%llu,nr_inodes=%llu,mode=0755", cfg->upper_size,
-            cfg->upper_inodes);
-  if (mount ("tsfn-upper", cfg->scratch, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-    return make_error (err, errno, "mount `%s`", cfg->scratch);
+  va_start (ap, fmt);
+  n = vsnprintf (opts + *len, OVERLAY_OPTS_MAX - *len, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n >= OVERLAY_OPTS_MAX - *len)
+    return make_error (err, E2BIG, "mount `overlay options`");
+  *len += n;
   return 0;
+}
+
+/* The layer I as an overlay lowerdir: its fd's /proc/self/fd path, or, for an
+   idmapped layer, the path where it is attached below the scratch tmpfs
+   (overlayfs takes no detached mount as a layer). */
+static int
+lower_path (const struct run_config *cfg, const int *layer_fds, int scratchfd, size_t i,
+            int *fd, path_t *out, launcher_error_t *err)
+{
+  char name[32];
+
+  if (layer_fds == NULL)
+    {
+      *fd = open (cfg->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (*fd < 0)
+        return make_error (err, errno, "open `%s`", cfg->layers[i]);
+      snprintf (out->s, sizeof (out->s), "%s", fd_path (*fd).s);
+      return 0;
+    }
+  snprintf (name, sizeof (name), "lower%zu", i);
+  if (mkdirat (scratchfd, name, 0755) < 0)
+    return make_error (err, errno, "mkdirat `%s/%s`", cfg->scratch, name);
+  if (move_mount (layer_fds[i], "", scratchfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return make_error (err, errno, "move_mount `%s`", cfg->layers[i]);
+  return below (out, scratchfd, name, err);
 }
 
 /* Layers and the upper dir are named by /proc/self/fd paths: no escaping of
    ',' or ':' in host paths, and no host path shown in the container's
    mountinfo. */
 static int
-mount_overlay (const struct run_config *cfg, int scratchfd, launcher_error_t *err)
+mount_overlay (const struct run_config *cfg, const int *layer_fds, int scratchfd,
+               launcher_error_t *err)
 {
-  int layer_fds[cfg->n_layers];
-  char opts[4096];
+  int fds[cfg->n_layers];
+  char opts[OVERLAY_OPTS_MAX];
   size_t len = 0;
+  fd_path_t s = fd_path (scratchfd);
+  path_t target;
   int ret = 0;
 
   for (size_t i = 0; i < cfg->n_layers; i++)
-    layer_fds[i] = -1;
+    fds[i] = -1;
   for (size_t i = 0; i < cfg->n_layers && ret == 0; i++)
     {
-      layer_fds[i] = open (cfg->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (layer_fds[i] < 0)
-        ret = make_error (err, errno, "open `%s`", cfg->layers[i]);
-    }
-  for (size_t i = 0; i < cfg->n_layers && ret == 0; i++)
-    {
-      int n = snprintf (opts + len, sizeof (opts) - len, "%s%s", i ? ":" : "lowerdir=",
-                        fd_path (layer_fds[i]).s);
-      if (n < 0 || (size_t) n >= sizeof (opts) - len)
-        ret = make_error (err, E2BIG, "mount `%zu layers`", cfg->n_layers);
-      else
-        len += n;
+      path_t lower;
+      ret = lower_path (cfg, layer_fds, scratchfd, i, &fds[i], &lower, err);
+      if (ret == 0)
+        ret = append (opts, &len, err, "%s%s", i ? ":" : "lowerdir=", lower.s);
     }
   if (ret == 0)
-    {
-      fd_path_t s = fd_path (scratchfd);
-      int n = snprintf (opts + len, sizeof (opts) - len, ",upperdir=%s/upper,workdir=%s/work",
-                        s.s, s.s);
-      path_t target;
-      if (n < 0 || (size_t) n >= sizeof (opts) - len)
-        ret = make_error (err, E2BIG, "mount `%zu layers`", cfg->n_layers);
-      else if (below (&target, scratchfd, "root", err) < 0)
-        ret = -1;
-      else if (mount ("overlay", target.s, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
-        ret = make_error (err, errno, "mount `%s/root`", cfg->scratch);
-    }
+    ret = append (opts, &len, err, ",upperdir=%s/upper,workdir=%s/work%s", s.s, s.s,
+                  cfg->userns ? ",userxattr" : "");
+  if (ret == 0)
+    ret = below (&target, scratchfd, "root", err);
+  if (ret == 0 && mount ("overlay", target.s, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
+    ret = make_error (err, errno, "mount `%s/root`", cfg->scratch);
   for (size_t i = 0; i < cfg->n_layers; i++)
-    if (layer_fds[i] >= 0)
-      close (layer_fds[i]);
+    if (fds[i] >= 0)
+      close (fds[i]);
   return ret;
 }
 
@@ -280,27 +300,39 @@ mount_bind (int rootfd, const struct bind_spec *b, launcher_error_t *err)
   return 0;
 }
 
+/* uid=0,gid=0 are read in the mounter's user namespace: under --userns the
+   tmpfs belongs to the container's root, who fills it after this. */
 int
-mount_rootfs (const struct run_config *cfg, struct rootfs *rootfs, launcher_error_t *err)
+mount_scratch (const struct run_config *cfg, struct rootfs *rootfs, launcher_error_t *err)
 {
-  cleanup_close int scratchfd = -1;
-  rootfs->root = rootfs->empty_dir = -1;
+  char opts[128];
+
+  snprintf (opts, sizeof (opts), "size=%llu,nr_inodes=%llu,mode=0755,uid=0,gid=0",
+            cfg->upper_size, cfg->upper_inodes);
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return make_error (err, errno, "mount `/`");
-  if (mount_tmpfs_on_scratch (cfg, err) < 0)
-    return -1;
-  scratchfd = open (cfg->scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (scratchfd < 0)
+  if (mount ("tsfn-upper", cfg->scratch, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+    return make_error (err, errno, "mount `%s`", cfg->scratch);
+  rootfs->scratch = open (cfg->scratch, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfs->scratch < 0)
     return make_error (err, errno, "open `%s`", cfg->scratch);
+  return 0;
+}
+
+int
+mount_rootfs (const struct run_config *cfg, const int *layer_fds, struct rootfs *rootfs,
+              launcher_error_t *err)
+{
   for (const char *const *d = (const char *const[]) { "upper", "work", "root", NULL }; *d; d++)
-    if (mkdirat (scratchfd, *d, 0755) < 0)
+    if (mkdirat (rootfs->scratch, *d, 0755) < 0)
       return make_error (err, errno, "mkdirat `%s/%s`", cfg->scratch, *d);
-  if (mount_overlay (cfg, scratchfd, err) < 0)
+  if (mount_overlay (cfg, layer_fds, rootfs->scratch, err) < 0)
     return -1;
-  rootfs->root = openat (scratchfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  rootfs->root = openat (rootfs->scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfs->root < 0)
     return make_error (err, errno, "open `%s/root`", cfg->scratch);
-  if (mount_proc (&rootfs->empty_dir, rootfs->root, err) < 0 || mount_dev (cfg, rootfs->root, err) < 0)
+  if (mount_proc (&rootfs->empty_dir, rootfs->root, err) < 0
+      || mount_dev (cfg, rootfs->root, err) < 0)
     return -1;
   return 0;
 }
@@ -319,9 +351,12 @@ mount_rootfs_finish (const struct run_config *cfg, struct rootfs *rootfs, launch
 void
 rootfs_close (struct rootfs *rootfs)
 {
-  if (rootfs->root >= 0)
-    close (rootfs->root);
-  if (rootfs->empty_dir >= 0)
-    close (rootfs->empty_dir);
-  rootfs->root = rootfs->empty_dir = -1;
+  int *fds[] = { &rootfs->scratch, &rootfs->root, &rootfs->empty_dir };
+
+  for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
+    if (*fds[i] >= 0)
+      {
+        close (*fds[i]);
+        *fds[i] = -1;
+      }
 }

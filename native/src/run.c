@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,10 +16,10 @@
 #include "signals.h"
 #include "utils.h"
 
-/* The pipes' fds are moved above every fd the caller asked to pass, so that
-   no --pass-fd number can collide with them. */
+/* The channel's fds are moved above every fd the caller asked to pass, so
+   that no --pass-fd number can collide with them. */
 static int
-make_pipe (const struct run_config *cfg, int fds[2], launcher_error_t *err)
+make_channel_fds (const struct run_config *cfg, bool socket, int fds[2], launcher_error_t *err)
 {
   int p[2];
   int floor = 3;
@@ -26,8 +29,8 @@ make_pipe (const struct run_config *cfg, int fds[2], launcher_error_t *err)
       floor = cfg->pass_fds[i] + 1;
   if (cfg->info_fd >= floor)
     floor = cfg->info_fd + 1;
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    return make_error (err, errno, "pipe2 `container`");
+  if (socket ? socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0 : pipe2 (p, O_CLOEXEC) < 0)
+    return make_error (err, errno, "%s `container`", socket ? "socketpair" : "pipe2");
   for (int i = 0; i < 2; i++)
     {
       fds[i] = p[i] >= floor ? p[i] : fcntl (p[i], F_DUPFD_CLOEXEC, floor);
@@ -44,15 +47,15 @@ make_pipe (const struct run_config *cfg, int fds[2], launcher_error_t *err)
    network of its own, makes it while init builds the root filesystem; init
    then joins it (init.c). */
 static int
-make_network (int readyfd, launcher_error_t *err)
+make_network (int syncfd, launcher_error_t *err)
 {
   if (unshare (CLONE_NEWNET) < 0)
     return make_error (err, errno, "unshare `net`");
   if (bring_up_loopback (err) < 0)
     return -1;
   /* EPIPE: init has already failed, and its report is in the error pipe. */
-  if (write_all (readyfd, "", 1) < 0 && errno != EPIPE)
-    return make_error (err, errno, "write `network ready`");
+  if (send_fds (syncfd, NULL, 0) < 0 && errno != EPIPE)
+    return make_error (err, errno, "sendmsg `network ready`");
   return 0;
 }
 
@@ -97,61 +100,63 @@ wait_forwarding (pid_t init, const sigset_t *set)
     }
 }
 
+/* A raw clone, not unshare + fork: a user namespace must be created with
+   (or before) the pid namespace for init to own it, and so to mount /proc.
+   The child is single-threaded and never uses glibc's cached thread id. */
+static pid_t
+clone_init (const struct run_config *cfg)
+{
+  unsigned long flags = CLONE_NEWPID | (cfg->userns ? CLONE_NEWUSER : 0) | SIGCHLD;
+
+  return syscall (SYS_clone, flags, NULL, NULL, NULL, NULL);
+}
+
 int
 run_container (struct run_config *cfg, launcher_error_t *err)
 {
   cleanup_close int readfd = -1;
-  cleanup_close int readyfd = -1;
+  cleanup_close int syncfd = -1;
   struct channel ch = { .outer = getpid () };
-  int errpipe[2], netpipe[2];
+  int errpipe[2], syncpair[2];
   sigset_t set;
   pid_t init;
+  int ret;
 
   if (mkdir_p (cfg->scratch, err) < 0)
     return error_code (err, LAUNCHER_EXIT_MOUNTS);
   if (join_cgroups (cfg, err) < 0)
     return error_code (err, LAUNCHER_EXIT_CGROUP);
-  if (make_pipe (cfg, errpipe, err) < 0)
+  if (make_channel_fds (cfg, false, errpipe, err) < 0)
     return error_code (err, LAUNCHER_EXIT_INTERNAL);
   readfd = errpipe[0];
   ch.errfd = errpipe[1];
-  if (make_pipe (cfg, netpipe, err) < 0)
+  if (make_channel_fds (cfg, true, syncpair, err) < 0)
     {
       close (ch.errfd);
       return error_code (err, LAUNCHER_EXIT_INTERNAL);
     }
-  ch.netfd = netpipe[0];
-  readyfd = netpipe[1];
+  syncfd = syncpair[0];
+  ch.syncfd = syncpair[1];
 
   signal (SIGPIPE, SIG_IGN);
   waited_signals (&set);
   sigprocmask (SIG_BLOCK, &set, NULL);
-  /* Only our next child enters the new pid namespace, as its pid 1. */
-  if (unshare (CLONE_NEWPID) < 0)
-    {
-      close (ch.errfd);
-      close (ch.netfd);
-      make_error (err, errno, "unshare `pid`");
-      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
-    }
-  init = fork ();
-  if (init < 0)
-    {
-      close (ch.errfd);
-      close (ch.netfd);
-      make_error (err, errno, "fork `init`");
-      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
-    }
+  init = clone_init (cfg);
   if (init == 0)
     container_main (cfg, &ch);
-
   close (ch.errfd);
-  close (ch.netfd);
+  close (ch.syncfd);
+  if (init < 0)
+    {
+      make_error (err, errno, "clone `init`");
+      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
+    }
   /* The container holds the passed fds now; so must no one else. */
   for (size_t i = 0; i < cfg->n_pass_fds; i++)
     if (cfg->pass_fds[i] > 2 && cfg->pass_fds[i] != cfg->info_fd)
       close (cfg->pass_fds[i]);
-  if (make_network (readyfd, err) < 0)
+  ret = cfg->userns ? prepare_user_namespace (init, cfg, syncfd, err) : make_network (syncfd, err);
+  if (ret < 0)
     {
       kill (init, SIGKILL);
       waitpid (init, NULL, 0);

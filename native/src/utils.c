@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -226,5 +227,83 @@ close_fds_except (const int *keep, size_t n, launcher_error_t *err)
     }
   if (close_range (from, ~0U, 0) < 0)
     return make_error (err, errno, "close_range `%u-`", from);
+  return 0;
+}
+
+#define MAX_PASSED_FDS 64
+
+int
+send_fds (int sock, const int *fds, size_t n)
+{
+  char byte = 0;
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  union
+  {
+    char buf[CMSG_SPACE (MAX_PASSED_FDS * sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+  if (n > MAX_PASSED_FDS)
+    {
+      errno = E2BIG;
+      return -1;
+    }
+  if (n > 0)
+    {
+      struct cmsghdr *c;
+
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE (n * sizeof (int));
+      c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (n * sizeof (int));
+      memcpy (CMSG_DATA (c), fds, n * sizeof (int));
+    }
+  while (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -1;
+  return 0;
+}
+
+int
+recv_fds (int sock, int *fds, size_t n)
+{
+  char byte;
+  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+  union
+  {
+    char buf[CMSG_SPACE (MAX_PASSED_FDS * sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = sizeof (control.buf),
+  };
+  struct cmsghdr *c;
+  ssize_t got;
+
+  do
+    got = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (got < 0 && errno == EINTR);
+  if (got < 0)
+    return -1;
+  if (got == 0)
+    {
+      errno = EPIPE;
+      return -1;
+    }
+  c = CMSG_FIRSTHDR (&msg);
+  if (got != 1 || (n > 0 && (c == NULL || c->cmsg_type != SCM_RIGHTS
+                             || c->cmsg_len != CMSG_LEN (n * sizeof (int)))))
+    {
+      errno = EPROTO;
+      return -1;
+    }
+  if (n > 0)
+    memcpy (fds, CMSG_DATA (c), n * sizeof (int));
   return 0;
 }

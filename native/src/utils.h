@@ -2,7 +2,6 @@
 #define TSFN_UTILS_H
 
 #include <stddef.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -14,23 +13,7 @@ cleanup_closep (int *fd)
     close (*fd);
 }
 
-static inline void
-cleanup_freep (void *p)
-{
-  free (*(void **) p);
-}
-
 #define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
-#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
-
-/* Hands an fd out of a cleanup_close variable without closing it. */
-static inline int
-steal_fd (int *fd)
-{
-  int r = *fd;
-  *fd = -1;
-  return r;
-}
 
 /* "/proc/self/fd/N": how mount(2) and overlayfs are given a target or a
    layer that was resolved safely (or opened once) beforehand. */
@@ -53,6 +36,10 @@ int ensure_dir_in_root (int rootfd, const char *path, launcher_error_t *err);
 int ensure_file_in_root (int rootfd, const char *path, launcher_error_t *err);
 
 int mkdir_p (const char *path, launcher_error_t *err);
+
+/* One byte over a unix socket, carrying N fds (SCM_RIGHTS, N <= 64). */
+int send_fds (int sock, const int *fds, size_t n);
+int recv_fds (int sock, int *fds, size_t n); /* -1: errno EPIPE at EOF, EPROTO if short */
 
 /* Closes every fd except those in KEEP (any order, may repeat). */
 int close_fds_except (const int *keep, size_t n, launcher_error_t *err);

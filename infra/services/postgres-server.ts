@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -90,8 +90,12 @@ function reachableBy(dir: string, who: RunAs): boolean {
 
 function relocated(dir: string): string {
   const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);
-  return `/var/lib/tsfn/postgres-${hash}`;
+  mkdirSync(RELOCATED_PARENT, { recursive: true });
+  chmodSync(RELOCATED_PARENT, 0o755);
+  return join(RELOCATED_PARENT, `postgres-${hash}`);
 }
+
+const RELOCATED_PARENT = '/var/lib/tsfn';
 
 function prepareDir(dir: string, runAs: RunAs | undefined) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

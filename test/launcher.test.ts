@@ -336,6 +336,8 @@ describe('tsfn-launcher: failures', () => {
     ['no CMD', () => ['run', '--layer', top], LauncherExit.usage, /^tsfn-launcher: missing `-- CMD` /],
     ['a missing layer', () => runArgs(['/probe'], ['--layer', join(dir, 'missing')]), LauncherExit.mounts,
       /^tsfn-launcher: open `\S+\/missing`: No such file or directory$/],
+    ['a missing layer under --userns', () => runArgs(['/probe'], ['--userns', '--layer', join(dir, 'missing')]),
+      LauncherExit.mounts, /^tsfn-launcher: open_tree `\S+\/missing`: No such file or directory$/],
     ['a bad cgroup', () => runArgs(['/probe'], ['--cgroup', '/sys/fs/cgroup/pids/tsfn-no-such-group']),
       LauncherExit.cgroup, /^tsfn-launcher: open `\/sys\/fs\/cgroup\/pids\/tsfn-no-such-group\/cgroup.procs`: No such file/],
     ['a missing CMD', () => runArgs(['/nope']), LauncherExit.notFound,

@@ -63,14 +63,21 @@ die_with_parent (int errfd, launcher_error_t *err)
   return 0;
 }
 
-/* The outer launcher's go-ahead (init.c's half of run.c's make_network or
-   userns.c). EOF instead means the outer launcher failed and reports it. */
-static void
-await_go_ahead (const struct channel *ch, int *fds, size_t n)
+/* The outer launcher's go-ahead, sent by make_network (run.c) or
+   prepare_user_namespace (userns.c). EOF instead means that the outer
+   launcher failed: it reports that itself. */
+static int
+await_go_ahead (const struct channel *ch, int *fds, size_t n, launcher_error_t *err)
 {
   if (recv_fds (ch->syncfd, fds, n) < 0)
-    _exit (LAUNCHER_EXIT_INTERNAL);
+    {
+      if (errno == EPIPE)
+        _exit (LAUNCHER_EXIT_INTERNAL);
+      make_error (err, errno, "recvmsg `go-ahead`");
+      return error_code (err, LAUNCHER_EXIT_INTERNAL);
+    }
   close (ch->syncfd);
+  return 0;
 }
 
 static int
@@ -121,7 +128,8 @@ static int
 build_root_in_userns (const struct run_config *cfg, struct rootfs *rootfs, int *layer_fds,
                       const struct channel *ch, launcher_error_t *err)
 {
-  await_go_ahead (ch, layer_fds, cfg->n_layers);
+  if (await_go_ahead (ch, layer_fds, cfg->n_layers, err) < 0)
+    return -1;
   if (unshare_namespaces (CONTAINER_NAMESPACES | CLONE_NEWNET, "mnt,uts,ipc,cgroup,net", err) < 0)
     return -1;
   if (mount_scratch (cfg, rootfs, err) < 0)
@@ -143,7 +151,8 @@ build_root_in_host_userns (const struct run_config *cfg, struct rootfs *rootfs,
     return -1;
   if (mount_scratch (cfg, rootfs, err) < 0 || mount_rootfs (cfg, NULL, rootfs, err) < 0)
     return error_code (err, LAUNCHER_EXIT_MOUNTS);
-  await_go_ahead (ch, NULL, 0);
+  if (await_go_ahead (ch, NULL, 0, err) < 0)
+    return -1;
   if (join_network (ch->outer, err) < 0)
     return error_code (err, LAUNCHER_EXIT_NAMESPACES);
   return 0;

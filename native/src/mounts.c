@@ -20,9 +20,9 @@ struct masked_path
 
 /* What runc and containerd mask and make read-only by default. */
 static const struct masked_path proc_masks[] = {
-  { "kcore", false },       { "keys", false },  { "timer_list", false }, { "timer_stats", false },
-  { "sched_debug", false }, { "latency_stats", false }, { "acpi", true },  { "asound", true },
-  { "scsi", true },
+  { "kcore", false },         { "keys", false },        { "timer_list", false },
+  { "timer_stats", false },   { "sched_debug", false }, { "latency_stats", false },
+  { "acpi", true },           { "asound", true },       { "scsi", true },
 };
 static const char *const proc_read_only[] = { "sys", "sysrq-trigger", "bus", "fs", "irq" };
 static const struct masked_path sys_masks[] = {
@@ -215,8 +215,8 @@ mount_proc (int *empty_dir, int rootfd, launcher_error_t *err)
 
   if (procfd < 0)
     return -1;
-  if (mask_paths (empty_dir, procfd, "/proc", proc_masks, sizeof (proc_masks) / sizeof (proc_masks[0]),
-                  err) < 0)
+  if (mask_paths (empty_dir, procfd, "/proc", proc_masks,
+                  sizeof (proc_masks) / sizeof (proc_masks[0]), err) < 0)
     return -1;
   return make_read_only (procfd, "/proc", proc_read_only,
                          sizeof (proc_read_only) / sizeof (proc_read_only[0]), err);
@@ -230,8 +230,8 @@ mount_sys (int *empty_dir, int rootfd, launcher_error_t *err)
 
   if (sysfd < 0)
     return -1;
-  return mask_paths (empty_dir, sysfd, "/sys", sys_masks, sizeof (sys_masks) / sizeof (sys_masks[0]),
-                     err);
+  return mask_paths (empty_dir, sysfd, "/sys", sys_masks,
+                     sizeof (sys_masks) / sizeof (sys_masks[0]), err);
 }
 
 /* A tmpfs holding bind mounts of the host's harmless character devices: the

@@ -144,13 +144,12 @@ run_container (struct run_config *cfg, launcher_error_t *err)
   init = clone_init (cfg);
   if (init == 0)
     container_main (cfg, &ch);
+  if (init < 0)
+    make_error (err, errno, "clone `init`");
   close (ch.errfd);
   close (ch.syncfd);
   if (init < 0)
-    {
-      make_error (err, errno, "clone `init`");
-      return error_code (err, LAUNCHER_EXIT_NAMESPACES);
-    }
+    return error_code (err, LAUNCHER_EXIT_NAMESPACES);
   /* The container holds the passed fds now; so must no one else. */
   for (size_t i = 0; i < cfg->n_pass_fds; i++)
     if (cfg->pass_fds[i] > 2 && cfg->pass_fds[i] != cfg->info_fd)

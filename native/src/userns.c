@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "exit-codes.h"
 #include "utils.h"
 
 #define USERNS_SIZE 65536
@@ -71,8 +72,8 @@ prepare_user_namespace (pid_t init, const struct run_config *cfg, int syncfd,
   ret = write_map (init, "uid_map", cfg->userns_base, err);
   if (ret == 0)
     ret = write_map (init, "gid_map", cfg->userns_base, err);
-  if (ret == 0)
-    ret = idmapped_layers (init, cfg, fds, err);
+  if (ret == 0 && idmapped_layers (init, cfg, fds, err) < 0)
+    ret = error_code (err, LAUNCHER_EXIT_MOUNTS);
   /* EPIPE: init has already failed, and its report is in the error pipe. */
   if (ret == 0 && send_fds (syncfd, fds, cfg->n_layers) < 0 && errno != EPIPE)
     ret = make_error (err, errno, "sendmsg `idmapped layers`");

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../core/config.js';
 import { startGateway, type Gateway } from '../../gateway/server.js';
 import { startInvoker, type Invoker, type InvokerOptions } from '../../invoker/invoker.js';
+import { startMeter, type RunningMeter } from '../../invoker/metering/start-meter.js';
 import type { TestContext } from './context.js';
 
 /** Config for one test file: its own Redis prefix, schema, data dir and a random admin key. */
@@ -28,21 +29,26 @@ export interface TestPlatform {
   config: Config;
   gateway: Gateway;
   invoker?: Invoker;
+  meter?: RunningMeter;
   admin: string;
   close(): Promise<void>;
 }
 
 /** A real gateway (and invoker, unless told not to) over the test context's Redis and PostgreSQL. */
 export async function startPlatform(ctx: TestContext, opts: {
-  invoker?: boolean; env?: Record<string, string>; pool?: InvokerOptions['pool'];
+  invoker?: boolean; meter?: boolean; env?: Record<string, string>; pool?: InvokerOptions['pool'];
 } = {}): Promise<TestPlatform> {
   const config = testConfig(ctx, opts.env);
   const gateway = await startGateway({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl });
   const invoker = opts.invoker === false ? undefined
     : await startInvoker({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl, pool: opts.pool });
+  const meter = opts.meter ? await startMeter({
+    config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl, worker: { blockMs: 100 }, log: () => {},
+  }) : undefined;
   return {
-    config, gateway, invoker, admin: config.TSFN_ADMIN_KEY!,
+    config, gateway, invoker, meter, admin: config.TSFN_ADMIN_KEY!,
     async close() {
+      await meter?.stop();
       await invoker?.close();
       await gateway.close();
       rmSync(config.dataDir, { recursive: true, force: true });

@@ -8,7 +8,8 @@
  * servers on their standard ports, else private servers started here; each run
  * works under its own Redis prefix and PostgreSQL schema, removed afterwards.
  *
- * Environment: BENCH_METER_N (200000), BENCH_METER_RUNS (5), BENCH_METER_BATCH (1000).
+ * Environment: BENCH_METER_N (200000), BENCH_METER_RUNS (5), BENCH_METER_BATCH (1000),
+ * BENCH_METER_LANES (2).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import { entryFields, sampleRecords } from '../test/support-metering/sample-reco
 const N = Number(process.env.BENCH_METER_N ?? 200_000);
 const RUNS = Number(process.env.BENCH_METER_RUNS ?? 5);
 const BATCH = Number(process.env.BENCH_METER_BATCH ?? 1000);
+const LANES = Number(process.env.BENCH_METER_LANES ?? 2);
 
 async function servers(scratch: string, started: RunningService[]) {
   let redisUrl = process.env.REDIS_URL;
@@ -71,7 +73,7 @@ async function run(redisUrl: string, databaseUrl: string, seed: number): Promise
     let done!: () => void;
     const finished = new Promise<void>((resolve) => { done = resolve; });
     const worker = new MeterWorker({
-      redis, db, stream: keys.meteringStream, logsChannel: keys.logs, batchSize: BATCH,
+      redis, db, stream: keys.meteringStream, logsChannel: keys.logs, batchSize: BATCH, lanes: LANES,
       observer: { stored: (inserted) => { stored += inserted; if (stored >= N) done(); } },
     });
     const t0 = performance.now();
@@ -97,7 +99,7 @@ async function main() {
   const started: RunningService[] = [];
   try {
     const { redisUrl, databaseUrl } = await servers(scratch, started);
-    console.log(`meter bench: ${N} records per run, batch ${BATCH}, ${RUNS} runs`);
+    console.log(`meter bench: ${N} records per run, batch ${BATCH}, ${LANES} lanes, ${RUNS} runs`);
     const rates: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const rate = await run(redisUrl, databaseUrl, i + 1);

@@ -68,12 +68,14 @@ it(`a PostgreSQL outage of ${OUTAGE_MS / 1000} s under load loses nothing: recor
   await until('records to land before the outage', async () => (await storedCount(db!)) > 0);
   await server.stop();
   const stoppedAt = Date.now();
+  const appendedBefore = appended.length;
   await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
   const during = await worker.lag();
   await new Promise((r) => setTimeout(r, stoppedAt + OUTAGE_MS - Date.now()));
   expect(during.length).toBeGreaterThan(0);
   expect(retries.length).toBeGreaterThan(0);
 
+  const appendedDuring = appended.length - appendedBefore;
   server = await startPostgres({ dir, durable: false, port });
   await new Promise((r) => setTimeout(r, 1000));
   producing = false;
@@ -83,7 +85,7 @@ it(`a PostgreSQL outage of ${OUTAGE_MS / 1000} s under load loses nothing: recor
     return lag.length === 0 && lag.pending === 0;
   }, 60_000);
 
-  expect(appended.length).toBeGreaterThan(OUTAGE_MS / 100 * 50);
+  expect(appendedDuring).toBeGreaterThan(0);
   expect(await storedCount(db)).toBe(appended.length);
   expect(await storedRollup(db)).toEqual(await expectedRollup(db, appended));
 });

@@ -183,6 +183,8 @@ describe.each([['', []], [' with --userns', ['--userns']]] as [string, string[]]
     expect(await probeOut(['readlink', '/proc/1/cwd'])).toBe('ERR EACCES\n');
     expect(await probeOut(['ls', '/proc/1/fd'])).toBe('ERR EACCES\n');
     expect(await probeOut(['write', '/proc/1/oom_score_adj'])).toMatch(/^open E(ACCES|PERM)\n$/);
+    const cmdline = await probeOut(['cat', '/proc/1/cmdline'], ['--env', 'K=v', '--cwd', '/tmp']);
+    expect(cmdline.replace(/^\0+/, '')).toBe('/probe\0cat\0/proc/1/cmdline\0');
   });
 
   it('makes kernel knobs read-only and masks what leaks host secrets', async () => {

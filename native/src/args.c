@@ -198,14 +198,14 @@ apply_run_option (enum run_option id, const char *name, char *value, struct run_
           return usage_error (err, "--env needs K=V, got", value);
         while (cfg->env[n])
           n++;
-        cfg->env[n] = value;
-        return 0;
+        cfg->env[n] = strdup (value);
+        return cfg->env[n] ? 0 : usage_error (err, "out of memory for", name);
       }
     case OPT_CWD:
       if (value[0] != '/')
         return usage_error (err, "--cwd must be absolute, got", value);
-      cfg->cwd = value;
-      return 0;
+      cfg->cwd = strdup (value);
+      return cfg->cwd ? 0 : usage_error (err, "out of memory for", name);
     case OPT_PASS_FD:
       return parse_fd (name, value, &cfg->pass_fds[cfg->n_pass_fds++], err);
     case OPT_NOFILE:
@@ -290,6 +290,8 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
   if (i + 1 >= argc)
     return usage_error (err, "missing", "-- CMD");
   cfg->argv = argv + i + 1;
+  cfg->options = argv[0];
+  cfg->options_len = cfg->argv[0] - argv[0];
   if (! fsize_given)
     cfg->fsize = cfg->upper_size;
   return 0;

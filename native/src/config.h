@@ -43,6 +43,11 @@ struct run_config
   bool userns;
   uid_t userns_base; /* host id of container id 0 under --userns */
   char **argv; /* the payload's CMD and ARGs, NULL-terminated */
+  /* The launcher's own argv strings up to CMD (contiguous in memory), which
+     init wipes before it forks the payload: /proc/1/cmdline is readable by
+     any process in the container. env and cwd are copied out of them. */
+  char *options;
+  size_t options_len;
 };
 
 struct attach_config

@@ -332,6 +332,8 @@ container_main (const struct run_config *cfg, const struct channel *ch)
 
   if (setup (cfg, ch, &err) < 0)
     fail (errfd, &err, LAUNCHER_EXIT_INTERNAL);
+  /* The options name host paths (layers, scratch, cgroups, binds). */
+  memset (cfg->options, 0, cfg->options_len);
   payload = fork ();
   if (payload < 0)
     {

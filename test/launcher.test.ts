@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync,
-  writeFileSync,
+  chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
+  rmdirSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -359,6 +360,21 @@ describe('tsfn-launcher: failures', () => {
     ['an attach to a host process', () => ['attach', '--pid', String(process.pid), '--source', dir, '--target', '/mnt'],
       LauncherExit.attach, /^tsfn-launcher: setns `\/proc\/\d+\/ns\/mnt`: Invalid argument$/],
   ];
+  it('refuses to pass a directory fd into the container (a way out of its root)', async () => {
+    const fd = openSync(dir, 'r');
+    try {
+      const child = spawn(paths.launcher, runArgs(['/probe', 'true'], ['--pass-fd', '3']),
+        { stdio: ['ignore', 'ignore', 'pipe', fd] });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(LauncherExit.usage);
+      expect(stderr).toBe('tsfn-launcher: fstat `--pass-fd 3`: Is a directory\n');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   for (const [what, argv, code, message] of cases) {
     it(`exits ${code} with one line naming the syscall and path on ${what}`, async () => {
       const r = await new Launch(argv()).exited;

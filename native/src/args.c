@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exit-codes.h"
 
@@ -54,6 +55,24 @@ parse_fd (const char *opt, const char *s, int *out, launcher_error_t *err)
     }
   *out = v;
   return 0;
+}
+
+/* A directory fd would be a way out: openat (fd, "..") climbs the host's
+   tree, whatever the container's root. */
+static int
+parse_pass_fd (const char *s, int *out, launcher_error_t *err)
+{
+  struct stat st;
+
+  if (parse_fd ("--pass-fd", s, out, err) < 0)
+    return -1;
+  if (fstat (*out, &st) < 0)
+    make_error (err, errno, "fstat `--pass-fd %s`", s);
+  else if (S_ISDIR (st.st_mode))
+    make_error (err, EISDIR, "fstat `--pass-fd %s`", s);
+  else
+    return 0;
+  return error_code (err, LAUNCHER_EXIT_USAGE);
 }
 
 /* SRC:DST[:ro|rw]; paths cannot contain ':' (none of ours do). */
@@ -207,7 +226,7 @@ apply_run_option (enum run_option id, const char *name, char *value, struct run_
       cfg->cwd = strdup (value);
       return cfg->cwd ? 0 : usage_error (err, "out of memory for", name);
     case OPT_PASS_FD:
-      return parse_fd (name, value, &cfg->pass_fds[cfg->n_pass_fds++], err);
+      return parse_pass_fd (value, &cfg->pass_fds[cfg->n_pass_fds++], err);
     case OPT_NOFILE:
       return parse_u64 (name, value, ULLONG_MAX, &cfg->nofile, err);
     case OPT_FSIZE:

@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['{core,cli,gateway,invoker,infra}/**/*.test.ts'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -15,6 +16,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           environment: 'node',
+          // After the unit tests, and with its own worker limit: these make containers.
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
-  rmdirSync, rmSync, writeFileSync,
+  rmdirSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,6 +329,21 @@ describe('tsfn-launcher: lifecycle', () => {
     chmodSync(data, 0o777);
     expect(await probeOut(['write', '/data/new'], ['--bind', `${data}:/data:rw`])).toBe('write ok\n');
     expect(existsSync(join(data, 'new'))).toBe(true);
+    expect(await probeOut(['cat', '/etc/deep/f'], ['--bind', `${join(data, 'f')}:/etc/deep/f`])).toBe('host\n');
+  });
+
+  it('never follows a layer symlink naming a host path out of the root to make a bind target', async () => {
+    const hostTarget = join(dir, 'host-target');
+    mkdirSync(hostTarget);
+    symlinkSync(hostTarget, join(top, 'escape'));
+    try {
+      const r = await run(['/probe', 'true'], ['--bind', `${dir}/bind-src:/escape/inner`]);
+      expect(r.code).toBe(LauncherExit.mounts);
+      expect(r.stderr).toBe('tsfn-launcher: openat2 `/escape`: No such file or directory\n');
+      expect(readdirSync(hostTarget)).toEqual([]);
+    } finally {
+      rmSync(join(top, 'escape'));
+    }
   });
 });
 

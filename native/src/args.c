@@ -27,6 +27,13 @@ usage_error (launcher_error_t *err, const char *what, const char *value)
 }
 
 static int
+out_of_memory (launcher_error_t *err, const char *what)
+{
+  make_error (err, ENOMEM, "malloc `%s`", what);
+  return error_code (err, LAUNCHER_EXIT_INTERNAL);
+}
+
+static int
 parse_u64 (const char *opt, const char *s, unsigned long long max, unsigned long long *out,
            launcher_error_t *err)
 {
@@ -218,13 +225,13 @@ apply_run_option (enum run_option id, const char *name, char *value, struct run_
         while (cfg->env[n])
           n++;
         cfg->env[n] = strdup (value);
-        return cfg->env[n] ? 0 : usage_error (err, "out of memory for", name);
+        return cfg->env[n] ? 0 : out_of_memory (err, name);
       }
     case OPT_CWD:
       if (value[0] != '/')
         return usage_error (err, "--cwd must be absolute, got", value);
       cfg->cwd = strdup (value);
-      return cfg->cwd ? 0 : usage_error (err, "out of memory for", name);
+      return cfg->cwd ? 0 : out_of_memory (err, name);
     case OPT_PASS_FD:
       return parse_pass_fd (value, &cfg->pass_fds[cfg->n_pass_fds++], err);
     case OPT_NOFILE:
@@ -270,10 +277,7 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
   cfg->env = calloc (argc + 1, sizeof (*cfg->env));
   cfg->pass_fds = calloc (argc, sizeof (*cfg->pass_fds));
   if (! cfg->layers || ! cfg->cgroups || ! cfg->binds || ! cfg->env || ! cfg->pass_fds)
-    {
-      make_error (err, ENOMEM, "calloc");
-      return error_code (err, LAUNCHER_EXIT_INTERNAL);
-    }
+    return out_of_memory (err, "options");
 
   for (i = 2; i < argc; i++)
     {

@@ -82,19 +82,22 @@ int
 ensure_dir_in_root (int rootfd, const char *path, launcher_error_t *err)
 {
   char prefix[PATH_MAX];
-  const char *p = path;
+  cleanup_close int cur = -1;
   size_t len = 0;
-  int cur;
+  int fd;
 
-  cur = openat2_in_root (rootfd, path, O_PATH | O_DIRECTORY);
-  if (cur >= 0 || errno != ENOENT)
-    return cur >= 0 ? cur : make_error (err, errno, "openat2 `%s`", path);
+  fd = openat2_in_root (rootfd, path, O_PATH | O_DIRECTORY);
+  if (fd >= 0 || errno != ENOENT)
+    return fd >= 0 ? fd : make_error (err, errno, "openat2 `%s`", path);
 
-  cur = openat2_in_root (rootfd, ".", O_PATH | O_DIRECTORY);
+  /* Down from the root one component at a time, each resolved from the root
+     again, so that a symlink met on the way is still confined. */
+  cur = openat2_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
   if (cur < 0)
     return make_error (err, errno, "openat2 `/`");
-  while (*p)
+  for (const char *p = path; *p;)
     {
+      char name[NAME_MAX + 1];
       const char *end;
       size_t n;
       int next;
@@ -105,47 +108,26 @@ ensure_dir_in_root (int rootfd, const char *path, launcher_error_t *err)
       n = end - p;
       if (n == 0)
         break;
-      if (len + n + 2 > sizeof (prefix))
-        {
-          close (cur);
-          return make_error (err, ENAMETOOLONG, "mkdir `%s`", path);
-        }
-      prefix[len++] = '/';
-      memcpy (prefix + len, p, n);
-      len += n;
-      prefix[len] = '\0';
+      if (n > NAME_MAX || len + n + 2 > sizeof (prefix))
+        return make_error (err, ENAMETOOLONG, "mkdirat `%s`", path);
+      memcpy (name, p, n);
+      name[n] = '\0';
+      len += snprintf (prefix + len, sizeof (prefix) - len, "/%s", name);
 
       next = openat2_in_root (rootfd, prefix, O_PATH | O_DIRECTORY);
       if (next < 0 && errno == ENOENT)
         {
-          char name[NAME_MAX + 1];
-
-          if (n > NAME_MAX)
-            {
-              close (cur);
-              return make_error (err, ENAMETOOLONG, "mkdirat `%s`", prefix);
-            }
-          memcpy (name, p, n);
-          name[n] = '\0';
           if (mkdirat (cur, name, 0755) < 0 && errno != EEXIST)
-            {
-              int e = errno;
-              close (cur);
-              return make_error (err, e, "mkdirat `%s`", prefix);
-            }
+            return make_error (err, errno, "mkdirat `%s`", prefix);
           next = openat2_in_root (rootfd, prefix, O_PATH | O_DIRECTORY);
         }
       if (next < 0)
-        {
-          int e = errno;
-          close (cur);
-          return make_error (err, e, "openat2 `%s`", prefix);
-        }
+        return make_error (err, errno, "openat2 `%s`", prefix);
       close (cur);
       cur = next;
       p = end;
     }
-  return cur;
+  return steal_fd (&cur);
 }
 
 int

@@ -15,6 +15,16 @@ cleanup_closep (int *fd)
 
 #define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
 
+/* Hands an fd out of a cleanup_close variable without closing it. */
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+
+  *fd = -1;
+  return r;
+}
+
 /* "/proc/self/fd/N": how mount(2) and overlayfs are given a target or a
    layer that was resolved safely (or opened once) beforehand. */
 typedef struct

@@ -5,6 +5,7 @@ import { sha256Digest, type Digest } from './digest.js';
 import { BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES } from './base-skeleton.js';
 import { fileSha256, listingDigest, readListing, type LayerEntry } from './layer-listing.js';
 import type { LayerStore } from './layer-store.js';
+import { loaderCache } from './loader-cache.js';
 import { sharedLibraries } from './shared-libraries.js';
 
 export interface BaseLayerOptions {
@@ -25,7 +26,7 @@ interface PlannedFile {
   mode: number;
   hostPath?: string;
   source?: string;
-  content?: string;
+  content?: string | Buffer;
 }
 
 /** What a host input looked like: a new symlink target, size or mtime means it changed. */
@@ -37,6 +38,8 @@ interface Stamp {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** Bumped when what goes into the layer changes in code rather than in its inputs. */
+const RECIPE_VERSION = 2;
 
 interface CacheRecord {
   recipe: string;
@@ -55,7 +58,7 @@ interface CacheRecord {
  */
 export async function buildBaseLayer(store: LayerStore, opts: BaseLayerOptions): Promise<BaseLayer> {
   const nodePath = opts.nodePath ?? process.execPath;
-  const recipe = sha256Digest(JSON.stringify({ nodePath, shimPath: opts.shimPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES }));
+  const recipe = sha256Digest(JSON.stringify({ RECIPE_VERSION, nodePath, shimPath: opts.shimPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES }));
   const cacheFile = join(store.root, 'base-layer.json');
   const cached = await readCache(cacheFile, recipe);
   if (cached && (await store.has(cached))) return { digest: cached, path: store.path(cached) };
@@ -77,12 +80,14 @@ async function planFiles(nodePath: string, shimPath: string): Promise<PlannedFil
     });
     return { path, hostPath, source, mode: mode ?? ((await stat(source)).mode & 0o111 ? 0o755 : 0o644) };
   };
-  const planned = [
+  const libs = await sharedLibraries(nodePath);
+  const planned: PlannedFile[] = [
     await fromHost(BASE_PATHS.node, nodePath, 0o755),
     await fromHost(BASE_PATHS.shim, shimPath, 0o644),
     await fromHost(BASE_PATHS.caCertificates, BASE_PATHS.caCertificates, 0o644),
-    ...(await Promise.all((await sharedLibraries(nodePath)).map((lib) => fromHost(lib.path, lib.source)))),
+    ...(await Promise.all(libs.map((lib) => fromHost(lib.path, lib.source)))),
     ...Object.entries(SKELETON_FILES).map(([path, content]) => ({ path, content, mode: 0o644 })),
+    { path: '/etc/ld.so.cache', content: await loaderCache(libs), mode: 0o644 },
   ];
   const seen = new Set<string>();
   for (const file of planned) {

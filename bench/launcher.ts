@@ -1,0 +1,98 @@
+/**
+ * npm run bench:launcher: median time to start a container, exec
+ * `node --version` in it and exit, next to `node --version` run bare and to
+ * `runc run` of the same root filesystem (the base layer), in one run,
+ * interleaved so that machine noise hits all three alike.
+ *
+ *   bare      env -i /usr/bin/node --version
+ *   launcher  tsfn-launcher run (all namespaces, overlay on the base layer, /proc,
+ *             /dev, masks, pivot_root, caps, seccomp, cgroup join) -- /usr/bin/node --version
+ *   runc      runc run of a bundle whose rootfs is the base layer (read-only), same namespaces
+ *
+ * Environment: BENCH_N (samples per command, 50).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { paths } from '../core/paths.js';
+import { detectCgroups, newOwnerId } from '../invoker/cgroups/cgroup.js';
+import { buildBaseLayer } from '../invoker/layers/base-layer.js';
+import { LayerStore } from '../invoker/layers/layer-store.js';
+import { fmt, median } from './support/stats.js';
+
+const N = Number(process.env.BENCH_N ?? 50);
+const dataDir = process.env.TSFN_DATA_DIR ?? join(tmpdir(), 'tsfn-bench-layers');
+const store = await LayerStore.open(dataDir);
+const base = await buildBaseLayer(store, { shimPath: paths.shim });
+const cgroups = detectCgroups({ owner: newOwnerId('inv') });
+const cg = cgroups.create('bench-launcher', { memoryBytes: 256 * 1048576, cpu: 2, pids: 128 });
+const bundle = mkdtempSync(join(tmpdir(), 'tsfn-bench-runc-'));
+const haveRunc = !spawnSync('runc', ['--version']).error;
+
+const cmds: Record<string, [string, string[]]> = {
+  bare: ['/usr/bin/env', ['-i', '/usr/bin/node', '--version']],
+  launcher: [paths.launcher, ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]),
+    '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version']],
+};
+if (haveRunc) {
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(runcConfig(base.path)));
+  cmds.runc = ['runc', ['--root', join(bundle, 'state'), 'run', '--bundle', bundle, 'bench']];
+}
+
+const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+try {
+  for (let i = 0; i < N + 3; i++) {
+    for (const [name, [cmd, args]] of Object.entries(cmds)) {
+      const t0 = performance.now();
+      const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const ms = performance.now() - t0;
+      if (r.status !== 0 || !/^v\d+\./.test(r.stdout.toString())) {
+        throw new Error(`${name} failed (${r.status}): ${r.stderr.toString().trim()}`);
+      }
+      if (i >= 3) samples[name]!.push(ms);
+    }
+  }
+} finally {
+  await cg.destroy();
+  await cgroups.destroyAll();
+  rmSync(bundle, { recursive: true, force: true });
+}
+
+const bare = median(samples.bare!);
+const launcher = median(samples.launcher!);
+console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; ${new Date().toISOString()})\n`);
+for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(10)} median ${fmt(median(s)).padStart(10)}`);
+console.log(`\nlauncher overhead = ${fmt(launcher - bare)} (target <= 3 ms)`);
+if (haveRunc) {
+  const runc = median(samples.runc!);
+  console.log(`runc overhead     = ${fmt(runc - bare)}`);
+  console.log(`runc / launcher overhead = ${((runc - bare) / (launcher - bare)).toFixed(1)}x (target >= 15x)`);
+} else {
+  console.log('runc is not installed (apt-get install runc): no comparison');
+}
+
+/** A runc bundle config: the base layer as a read-only root, the namespaces tsfn uses, no terminal. */
+function runcConfig(rootfs: string) {
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false, user: { uid: 65534, gid: 65534 }, args: ['/usr/bin/node', '--version'],
+      env: ['PATH=/usr/bin'], cwd: '/', noNewPrivileges: true,
+      capabilities: { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] },
+    },
+    root: { path: rootfs, readonly: true },
+    hostname: 'tsfn',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=65536k'] },
+    ],
+    linux: {
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type })),
+      resources: { memory: { limit: 256 * 1048576 }, pids: { limit: 128 } },
+      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Drives `url` with wrk (Debian's `wrk`): one thread, `connections` keep-alive connections. */
+export function wrk(url: string, connections: number, seconds: number): LoadResult {
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const lat = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out));
+  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
+    + [...out.matchAll(/Socket errors:.*?connect (\d+), read (\d+), write (\d+), timeout (\d+)/g)]
+      .reduce((n, m) => n + Number(m[1]) + Number(m[2]) + Number(m[3]) + Number(m[4]), 0);
+  return { rps, p50: lat('50'), p99: lat('99'), errors };
+}
+
+function toMs(m: RegExpExecArray | null): number {
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+export function requireWrk(): void {
+  if (spawnSync('wrk', ['--version']).error) {
+    throw new Error('bench:http needs wrk (apt-get install wrk)');
+  }
+}

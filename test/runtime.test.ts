@@ -1,9 +1,10 @@
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../core/paths.js';
 import { EXIT_PROTOCOL } from '../invoker/runtime/control-channel.js';
-import { PREWARM_FLAG } from '../invoker/runtime/shim-command.js';
+import { PREWARM_FLAG, SHIM_ENV } from '../invoker/runtime/shim-command.js';
 import { cleanUp, failure, json, ok, scratchDir, ShimProcess, startShim, writeFunction } from './runtime-harness.js';
 
 const LIMIT = 100_000;
@@ -249,6 +250,14 @@ describe('runtime shim: init', () => {
     expect(answer).toMatchObject({ t: 'init-error', error: { message: 'tla rejected' } });
   });
 
+  it('fails init on an uncaught exception thrown while the module is still loading', async () => {
+    const shim = await startShim();
+    const answer = await shim.init(writeFunction({
+      'index.mjs': "setTimeout(() => { throw new Error('timer during init'); }, 1);\nawait new Promise(() => {});\n",
+    }));
+    expect(answer).toMatchObject({ t: 'init-error', error: { message: 'timer during init' } });
+  });
+
   it('reports what the module exports when it has no handler', async () => {
     const shim = await startShim();
     const answer = await shim.init(writeFunction({ 'index.mjs': 'export const notAHandler = 1;\nexport default { name: "x" };\n' }));
@@ -288,6 +297,12 @@ describe('runtime shim: process and channel', () => {
     const shim = await startShim({ args: [PREWARM_FLAG] });
     expect(await shim.init(writeFunction({ 'index.mjs': FETCH_FN }))).toEqual({ t: 'init-ok', style: 'fetch' });
     expect(ok(await shim.invoke({ http: { path: '/count' } })).status).toBe(200);
+  });
+
+  it('exits with a protocol error when fd 3 is not a socket', () => {
+    const r = spawnSync(process.execPath, [paths.shim], { stdio: ['ignore', 'ignore', 'pipe', 'ignore'], env: { ...SHIM_ENV } });
+    expect(r.status).toBe(EXIT_PROTOCOL);
+    expect(r.stderr.toString()).toContain('fd 3 is not a control socket');
   });
 
   it('exits when the invoker closes the channel', async () => {

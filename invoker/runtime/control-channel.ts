@@ -39,7 +39,12 @@ export function protocolFailure(message: string): never {
  * channel means the invoker has let go of this container: the shim exits.
  */
 export function openControlChannel(onFrame: (frame: Frame) => void): ControlChannel {
-  const socket = new Socket({ fd: CONTROL_FD, readable: true, writable: true });
+  let socket: Socket;
+  try {
+    socket = new Socket({ fd: CONTROL_FD, readable: true, writable: true });
+  } catch (err) {
+    protocolFailure(`fd ${CONTROL_FD} is not a control socket: ${(err as Error).message}`);
+  }
   const decoder = new FrameDecoder(MAX_FRAME_BYTES);
   socket.on('data', (chunk: Buffer) => {
     let frames: Frame[];

@@ -42,6 +42,17 @@ export async function runFetch(
 }
 
 /**
+ * Runs this file's Request and Response paths once on sample data, so that a
+ * stem cell has undici loaded and these paths compiled before it gets code.
+ */
+export async function warmFetchPath(sample: InvokeFrame): Promise<void> {
+  await buildRequest(sample, Buffer.from('warm')).arrayBuffer();
+  const response = new Response('warm', { headers: { 'set-cookie': 'a=1' } });
+  headerPairs(response.headers);
+  await readBody(response, 16);
+}
+
+/**
  * An HTTP invocation becomes the request as it came; a JSON event becomes a
  * POST of that JSON (`{}` when empty), as the Lambda style receives it.
  */

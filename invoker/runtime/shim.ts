@@ -7,9 +7,10 @@
  */
 import { join } from 'node:path';
 import type { Frame } from '../../core/framing.js';
-import { ToShim, type ErrorInfo, type InitFrame, type InvokeFrame } from '../../core/schemas/control.js';
+import type { ErrorInfo, InitFrame, InvokeFrame } from '../../core/schemas/control.js';
 import { diagnostic, openControlChannel, protocolFailure } from './control-channel.js';
 import { runFetch } from './fetch-style.js';
+import { frameSchemas } from './frame-schemas.js';
 import { loadFunction, type LoadedFunction } from './function-loader.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { baseContext } from './invocation-context.js';
@@ -17,6 +18,7 @@ import { runLambda } from './lambda-style.js';
 import { LogCapture } from './log-capture.js';
 import { errorInfo, failed, type Outcome } from './outcome.js';
 import { PREWARM_FLAG } from './shim-command.js';
+import { warmUp } from './warm-up.js';
 
 type FunctionState =
   | { state: 'empty' }
@@ -30,6 +32,7 @@ let current: FunctionState = { state: 'empty' };
 let inFlight: { fail(thrown: unknown): void } | undefined;
 let invocations = 0;
 let queue = Promise.resolve();
+let preparation: 'pending' | 'done' = 'pending';
 
 const channel = openControlChannel(receive);
 const logs = new LogCapture((id, lines) => channel.send({ t: 'log', id, logs: lines }));
@@ -37,21 +40,27 @@ const logs = new LogCapture((id, lines) => channel.send({ t: 'log', id, logs: li
 process.on('uncaughtException', uncaught);
 process.on('unhandledRejection', uncaught);
 
+// A stem cell warms up before `ready`: the invoker may freeze it from then on.
+// A cold container's init follows at once and pays only for what it uses.
 if (process.argv.includes(PREWARM_FLAG)) {
-  preload().then(() => channel.send({ t: 'ready' }), (err) => protocolFailure(`preload failed: ${String(err)}`));
+  prepareForCode();
+  warmUp().then(() => channel.send({ t: 'ready' }), (err) => protocolFailure(`warm-up failed: ${String(err)}`));
 } else {
   channel.send({ t: 'ready' });
 }
 
+/** Frames are handled strictly in order, one at a time. */
 function receive({ meta, body }: Frame): void {
-  const parsed = ToShim.safeParse(meta);
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.code}`).join('; ');
-    protocolFailure(`invalid frame from the invoker: ${where}`);
-  }
-  const frame = parsed.data;
   queue = queue
-    .then(() => (frame.t === 'init' ? initialise(frame) : invoke(frame, body)))
+    .then(async () => {
+      const parsed = (await frameSchemas()).ToShim.safeParse(meta);
+      if (!parsed.success) {
+        const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.code}`).join('; ');
+        protocolFailure(`invalid frame from the invoker: ${where}`);
+      }
+      const frame = parsed.data;
+      await (frame.t === 'init' ? initialise(frame) : invoke(frame, body));
+    })
     .catch((err) => protocolFailure(`shim failure: ${(err as Error)?.stack ?? String(err)}`));
 }
 
@@ -61,10 +70,9 @@ async function initialise(init: InitFrame): Promise<void> {
     channel.send({ t: 'init-error', error, logs: [] });
     return;
   }
-  closeInheritedFds();
+  prepareForCode();
   Object.assign(process.env, init.env);
   logs.install();
-  process.setSourceMapsEnabled(true);
   const loaded = await answerOnce(() => {
     process.chdir(init.codeDir);
     return loadFunction(join(init.codeDir, init.entry), init.entry);
@@ -102,6 +110,14 @@ async function invoke(frame: InvokeFrame, body: Buffer): Promise<void> {
     logs.add('error', outcome.kind === 'error' ? stack ?? `${name}: ${message}` : `[tsfn] ${message}`);
     channel.send({ t: 'error', id: frame.id, kind: outcome.kind, error: outcome.error, logs: logs.drain() });
   }
+}
+
+/** Before any function code: no stray inherited descriptors, stack traces through source maps. */
+function prepareForCode(): void {
+  if (preparation === 'done') return;
+  preparation = 'done';
+  closeInheritedFds();
+  process.setSourceMapsEnabled(true);
 }
 
 function run(loaded: Extract<FunctionState, { state: 'loaded' }>, frame: InvokeFrame, body: Buffer, coldStart: boolean): Promise<Outcome> {
@@ -143,20 +159,4 @@ function uncaught(thrown: unknown): void {
   const e = errorInfo(thrown);
   logs.add('error', `Uncaught ${e.stack ?? `${e.name}: ${e.message}`}`);
   if (current.state === 'empty') diagnostic(`uncaught before init: ${e.name}: ${e.message}`);
-}
-
-/**
- * A stem cell waits for code, so it spends its idle time now on what a
- * specialisation would otherwise pay: fetch's classes (Node loads undici, tens
- * of ms, on first use), the ESM loader and fs/promises it reads files with,
- * the std streams, the frame parser.
- */
-async function preload(): Promise<void> {
-  new Response('');
-  ToShim.safeParse({ t: 'invoke' });
-  void process.stdout;
-  void process.stderr;
-  const emptyModule = 'data:text/javascript,';
-  await import(emptyModule);
-  await import('node:fs/promises');
 }

@@ -1,0 +1,126 @@
+/**
+ * `npx tsx invoker/runtime/shim-bench.ts`: start-up of the built shim
+ * (dist/shim.cjs) on this host, without containers, next to a bare
+ * `node -e 0`, all with the clean SHIM_ENV and interleaved so that load on the
+ * machine hits every series alike. Medians (p50) and minimums, in ms:
+ *
+ *   bare            spawn `node -e 0` until it exits
+ *   ready           spawn the shim until its `ready` frame
+ *   cold <style>    spawn until the first invocation's result (ready, init, invoke)
+ *   stem <style>    a --prewarm stem cell, idle: from `init` sent until the first result
+ *   warm <style>    a further invocation of a warm shim
+ *
+ * Environment: BENCH_N (samples per series, 40).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { encodeFrame, FrameDecoder } from '../../core/framing.js';
+import { paths } from '../../core/paths.js';
+import { PREWARM_FLAG, SHIM_ENV } from './shim-command.js';
+
+const N = Number(process.env.BENCH_N ?? 40);
+const NODE = process.execPath;
+const FUNCTIONS = {
+  lambda: 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }\n',
+  fetch: 'export default { fetch: () => new Response("Hello, world!") };\n',
+};
+type Style = keyof typeof FUNCTIONS;
+type Sample = Record<string, number>;
+
+const root = mkdtempSync(join(tmpdir(), 'tsfn-shim-bench-'));
+const dirs = {} as Record<Style, string>;
+for (const style of Object.keys(FUNCTIONS) as Style[]) {
+  dirs[style] = join(root, style);
+  mkdirSync(dirs[style]);
+  writeFileSync(join(dirs[style], 'index.mjs'), FUNCTIONS[style]);
+}
+
+const now = () => performance.now();
+
+function bare(): Promise<Sample> {
+  const t0 = now();
+  return new Promise((resolve) => {
+    spawn(NODE, ['-e', '0'], { stdio: 'ignore', env: { ...SHIM_ENV } }).on('exit', () => resolve({ bare: now() - t0 }));
+  });
+}
+
+/** One shim's life: ready, then (unless only timing ready) init, two invocations, hang up. */
+function shim(style: Style | undefined, stem: boolean): Promise<Sample> {
+  const t0 = now();
+  const args = [paths.shim, ...(stem ? [PREWARM_FLAG] : [])];
+  const child = spawn(NODE, args, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...SHIM_ENV } });
+  const channel = child.stdio[3] as Socket;
+  const decoder = new FrameDecoder(1 << 26);
+  const s: Sample = {};
+  let tInit = 0;
+  let tWarm = 0;
+  const invoke = (id: string) => channel.write(encodeFrame({
+    t: 'invoke', id, kind: 'http', start: stem ? 'prewarm' : 'cold', trigger: 'http', deadline: Date.now() + 10_000,
+    account: 'bench', http: { method: 'GET', path: '/', query: '', headers: [] },
+  }));
+  channel.on('data', (chunk: Buffer) => {
+    for (const { meta } of decoder.push(chunk)) {
+      const f = meta as { t: string; id?: string };
+      if (f.t === 'ready') {
+        s.ready = now() - t0;
+        if (!style) { channel.end(); continue; }
+        // A stem cell idles (frozen, in production) before it is specialised.
+        setTimeout(() => {
+          tInit = now();
+          channel.write(encodeFrame({
+            t: 'init', name: 'bench', version: 1, memoryMiB: 128, codeDir: dirs[style], entry: 'index.mjs', env: {},
+            maxResponseBytes: 6 << 20,
+          }));
+        }, stem ? 50 : 0);
+      } else if (f.t === 'init-ok') {
+        invoke('first');
+      } else if (f.id === 'first') {
+        s[stem ? 'stem' : 'cold'] = now() - (stem ? tInit : t0);
+        tWarm = now();
+        invoke('second');
+      } else if (f.id === 'second') {
+        s.warm = now() - tWarm;
+        channel.end();
+      } else if (f.t === 'init-error' || f.t === 'error') {
+        throw new Error(`bench function failed: ${JSON.stringify(f)}`);
+      }
+    }
+  });
+  return new Promise((resolve) => child.on('exit', () => resolve(s)));
+}
+
+const series: Array<[string, () => Promise<Sample>, string]> = [
+  ['bare', bare, 'bare'],
+  ['ready', () => shim(undefined, false), 'ready'],
+  ['ready --prewarm', () => shim(undefined, true), 'ready'],
+  ['cold lambda', () => shim('lambda', false), 'cold'],
+  ['cold fetch', () => shim('fetch', false), 'cold'],
+  ['stem lambda', () => shim('lambda', true), 'stem'],
+  ['stem fetch', () => shim('fetch', true), 'stem'],
+];
+const results = new Map<string, Sample[]>(series.map(([name]) => [name, []]));
+try {
+  for (let i = 0; i < N + 2; i++) {
+    for (const [name, run] of series) {
+      const sample = await run();
+      if (i >= 2) results.get(name)!.push(sample);
+    }
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+const bareP50 = quantile(results.get('bare')!.map((s) => s.bare!), 0.5);
+console.log(`node ${process.version}, ${N} samples per series, ms`);
+for (const [name, , key] of series) {
+  const samples = results.get(name)!;
+  const xs = samples.map((s) => s[key]!);
+  const p50 = quantile(xs, 0.5);
+  const ratio = key === 'stem' ? '' : `  ${(p50 / bareP50).toFixed(2)}x bare`;
+  const warm = samples[0]?.warm === undefined ? '' : `  warm p50 ${quantile(samples.map((s) => s.warm!), 0.5).toFixed(2)}`;
+  console.log(`${name.padEnd(16)} p50 ${p50.toFixed(1).padStart(6)}  min ${quantile(xs, 0).toFixed(1).padStart(6)}${ratio}${warm}`);
+}

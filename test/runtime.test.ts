@@ -39,6 +39,7 @@ export default {
       case '/throw': throw new TypeError('bad thing');
       case '/reject': return Promise.reject(new RangeError('rejected thing'));
       case '/invalid': return { status: 200, body: 'not a response' };
+      case '/network-error': return Response.error();
       case '/big': return new Response(new Uint8Array(Number(url.searchParams.get('n'))));
       case '/timer-throw':
         setTimeout(() => { throw new Error('thrown from a timer'); }, 10);
@@ -134,6 +135,7 @@ describe('runtime shim: fetch style', () => {
     const f = failure(await shim.invoke({ http: { path: '/invalid' } }));
     expect(f.kind).toBe('invalid');
     expect(f.error.message).toMatch(/must return a Response.*an object with keys status, body/);
+    expect(failure(await shim.invoke({ http: { path: '/network-error' } })).kind).toBe('invalid');
   });
 
   it('answers too-large past maxResponseBytes and sends a body at the limit', async () => {

@@ -26,6 +26,7 @@ export async function runFetch(
   if (!(response instanceof Response)) {
     throw new InvalidResult(`fetch() must return a Response, it returned ${describe(response)}`);
   }
+  if (response.type === 'error') throw new InvalidResult('fetch() returned Response.error(), a network error');
   const bytes = await readBody(response, maxBytes);
   // A waitUntil callback may itself call waitUntil: settle in rounds until none are left.
   for (let settled = 0; settled < background.length;) {

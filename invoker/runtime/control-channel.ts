@@ -16,7 +16,7 @@ export interface ControlChannel {
   send(frame: FromShim, body?: Uint8Array): void;
 }
 
-/** Exit codes the invoker can tell apart from a function's own `process.exit`. */
+/** The shim's own exits: the invoker let go of the channel (nothing failed), or the protocol broke. */
 export const EXIT_CHANNEL_CLOSED = 0;
 export const EXIT_PROTOCOL = 70;
 

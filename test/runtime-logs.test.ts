@@ -105,7 +105,7 @@ describe('runtime shim: log capture', () => {
   it('gives output from between invocations, uncaught rejections included, to the next invocation', async () => {
     const first = await shim.invoke({ http: { path: '/late' } });
     expect(first.logs).toEqual([]);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     const second = await shim.invoke({ http: { path: '/levels', query: 'tag=next' } });
     const msgs = second.logs.map((l) => l.msg);
     expect(msgs[0]).toBe('late line');

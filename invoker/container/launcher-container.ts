@@ -8,6 +8,7 @@ import { ControlChannel, type ShimFrame } from './control-channel.js';
 import type {
   Container, ContainerLimits, ContainerSpec, ContainerState, ContainerUsage, InitOutcome, RunOutcome,
 } from './container.js';
+import type { AttachServer } from './attach-server.js';
 import { launcherArgs } from './launcher-args.js';
 import { launcherFailure } from './launcher-exit-codes.js';
 import { LogCollector } from './log-collector.js';
@@ -52,6 +53,7 @@ export class LauncherContainer implements Container {
     private readonly child: ChildProcess,
     private readonly channel: ControlChannel,
     private readonly config: LaunchConfig,
+    private readonly attacher: AttachServer,
   ) {
     this.exited = once(child, 'exit').then(([code, signal]) => {
       this.exitCode = code ?? (signal ? 128 : null);
@@ -66,7 +68,7 @@ export class LauncherContainer implements Container {
     }
   }
 
-  static async start(spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig): Promise<LauncherContainer> {
+  static async start(spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig, attacher: AttachServer): Promise<LauncherContainer> {
     const args = launcherArgs({
       layers: [config.baseLayer], upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
       binds: spec.codeDir ? [{ source: spec.codeDir, target: '/var/task', readOnly: true }] : [],
@@ -75,7 +77,7 @@ export class LauncherContainer implements Container {
     });
     const child = spawn(config.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
     const channel = new ControlChannel(child.stdio[3] as Socket, config.maxFrameBytes);
-    const c = new LauncherContainer(spec.id, spec.limits, cgroup, child, channel, config);
+    const c = new LauncherContainer(spec.id, spec.limits, cgroup, child, channel, config, attacher);
     try {
       c.initPid = await readInfoPid(child.stdio[4] as Readable, config.startTimeoutMs);
       await c.expect((f) => f.t === 'ready', config.startTimeoutMs, 'start');
@@ -94,14 +96,8 @@ export class LauncherContainer implements Container {
     return this.stateNow;
   }
 
-  async attachCode(hostDir: string): Promise<void> {
-    const child = spawn(this.config.launcher,
-      ['attach', '--pid', String(this.initPid), '--source', hostDir, '--target', '/var/task'],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: {} });
-    let err = '';
-    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-    const [code] = await once(child, 'exit');
-    if (code !== 0) throw new Error(`attach failed (${launcherFailure(code) ?? `exit ${code}`}): ${err.trim()}`);
+  attachCode(hostDir: string): Promise<void> {
+    return this.attacher.attach(this.initPid, hostDir, '/var/task');
   }
 
   resize(limits: ContainerLimits): void {

@@ -1,12 +1,16 @@
 import type { CgroupManager } from '../cgroups/cgroup.js';
 import type { Container, ContainerFactory, ContainerSpec } from './container.js';
+import { AttachServer } from './attach-server.js';
 import { LauncherContainer, type LaunchConfig } from './launcher-container.js';
 
 /** Makes real containers: a cgroup from the manager, then the launcher. */
 export class LauncherFactory implements ContainerFactory {
   private readonly live = new Set<Container>();
+  private readonly attacher: AttachServer;
 
-  constructor(private readonly cgroups: CgroupManager, private readonly config: LaunchConfig) {}
+  constructor(private readonly cgroups: CgroupManager, private readonly config: LaunchConfig) {
+    this.attacher = new AttachServer(config.launcher);
+  }
 
   async create(spec: ContainerSpec): Promise<Container> {
     const cgroup = this.cgroups.create(spec.id, {
@@ -14,7 +18,7 @@ export class LauncherFactory implements ContainerFactory {
     });
     let container: Container;
     try {
-      container = await LauncherContainer.start(spec, cgroup, this.config);
+      container = await LauncherContainer.start(spec, cgroup, this.config, this.attacher);
     } catch (err) {
       await cgroup.destroy();
       throw err;
@@ -31,5 +35,6 @@ export class LauncherFactory implements ContainerFactory {
   async destroyAll(): Promise<void> {
     await Promise.all([...this.live].map((c) => c.destroy()));
     await this.cgroups.destroyAll();
+    this.attacher.close();
   }
 }

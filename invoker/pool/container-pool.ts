@@ -81,7 +81,7 @@ export class ContainerPool {
       if (this.closed) throw new NoCapacity('the invoker is shutting down');
       const d = schedule(this.slots(), { key, memoryMiB: spec.memory, concurrency: spec.concurrency }, this.opts.budgetMiB);
       if (d.kind === 'warm') return { kind: 'lease', lease: await this.takeWarm(d.id) };
-      if (d.kind === 'prewarm') return this.specialise(d.id, spec, key, codeDir);
+      if (d.kind === 'prewarm') return this.specialise(d.id, d.evict, spec, key, codeDir);
       if (d.kind === 'cold') return this.coldStart(d.evict, spec, key, codeDir);
       if (d.kind === 'full' && Date.now() - firstFull >= this.opts.fullWaitMs) {
         throw new NoCapacity(`the memory budget of ${this.opts.budgetMiB} MiB is in use by busy containers`);
@@ -136,10 +136,12 @@ export class ContainerPool {
     return this.lease(e, 'warm', 0);
   }
 
-  private async specialise(id: string, spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
+  private async specialise(id: string, evict: string[], spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
     const e = this.entries.get(id)!;
+    this.evict(evict);
     e.slot.state = 'busy';
     e.slot.key = key;
+    e.slot.memoryMiB = spec.memory;
     clearTimeout(e.pauseTimer);
     const t0 = performance.now();
     const c = e.container!;

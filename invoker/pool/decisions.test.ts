@@ -17,7 +17,7 @@ describe('schedule', () => {
   });
 
   it('specialises a stem cell before starting cold', () => {
-    expect(schedule([slot('s', undefined, 'idle')], want, 1024)).toEqual({ kind: 'prewarm', id: 's' });
+    expect(schedule([slot('s', undefined, 'idle')], want, 1024)).toEqual({ kind: 'prewarm', id: 's', evict: [] });
     expect(schedule([slot('s', undefined, 'starting')], want, 1024)).toEqual({ kind: 'cold', evict: [] });
   });
 
@@ -35,9 +35,10 @@ describe('schedule', () => {
     expect(schedule([slot('a', 'g@1', 'busy', 256), slot('b', 'h@1', 'busy', 128)], want, 384)).toEqual({ kind: 'full' });
   });
 
-  it('uses only a stem cell of the function memory size (its heap limit is fixed at boot)', () => {
+  it('accounts for a stem cell growing to the function memory', () => {
     const big = { ...want, memoryMiB: 512 };
-    expect(schedule([slot('s', undefined, 'idle', 128)], big, 1024)).toEqual({ kind: 'cold', evict: [] });
+    expect(schedule([slot('s', undefined, 'idle', 128), slot('x', 'g@1', 'idle', 128, 1)], big, 512))
+      .toEqual({ kind: 'prewarm', id: 's', evict: ['x'] });
   });
 });
 

@@ -24,7 +24,7 @@ export interface Want {
 
 export type Decision =
   | { kind: 'warm'; id: string }
-  | { kind: 'prewarm'; id: string }
+  | { kind: 'prewarm'; id: string; evict: string[] }
   | { kind: 'cold'; evict: string[] }
   /** The function is at its concurrency: wait for one of its containers. */
   | { kind: 'wait' }
@@ -40,10 +40,13 @@ export function schedule(slots: readonly Slot[], want: Want, budgetMiB: number):
   if (warm) return { kind: 'warm', id: warm.id };
   if (slots.filter((s) => s.key === want.key).length >= want.concurrency) return { kind: 'wait' };
 
-  // A stem cell's V8 heap limit was fixed when it booted, so only a function
-  // of the same memory size may take it.
-  const stem = slots.find((s) => s.key === undefined && s.state === 'idle' && s.memoryMiB === want.memoryMiB);
-  if (stem) return { kind: 'prewarm', id: stem.id };
+  // A stem cell takes on the function's memory limit (the shim sets no V8 heap
+  // limit of its own), so it may need room for the difference.
+  const stem = slots.find((s) => s.key === undefined && s.state === 'idle');
+  if (stem) {
+    const evict = victims(slots, want.memoryMiB - stem.memoryMiB, budgetMiB, new Set([stem.id]));
+    if (evict) return { kind: 'prewarm', id: stem.id, evict };
+  }
   const evict = victims(slots, want.memoryMiB, budgetMiB, new Set());
   return evict ? { kind: 'cold', evict } : { kind: 'full' };
 }

@@ -68,4 +68,7 @@ void container_main (const struct run_config *cfg, const struct channel *ch)
 int run_container (struct run_config *cfg, launcher_error_t *err);
 int attach_mount (const struct attach_config *cfg, launcher_error_t *err);
 
+/* Serves attach requests read from stdin until it closes (attach-server.c). */
+int attach_server (void);
+
 #endif

@@ -24,6 +24,7 @@ static const char usage[]
       "         --info-fd N            write {\"pid\":<host pid of pid 1>} once the payload runs\n"
       "         --userns[=BASE]        user namespace: container ids 0-65535 are host BASE+ [524288]\n"
       "       tsfn-launcher attach --pid PID --source HOSTDIR --target CTRPATH\n"
+      "       tsfn-launcher attach-server    (requests PID<TAB>SOURCE<TAB>TARGET per line on stdin)\n"
       "       tsfn-launcher --version\n";
 
 int
@@ -56,6 +57,8 @@ main (int argc, char **argv)
       if (ret == 0)
         ret = attach_mount (&cfg, &err);
     }
+  else if (argc == 2 && strcmp (argv[1], "attach-server") == 0)
+    return attach_server ();
   else
     {
       make_error (&err, 0, "unknown command `%s` (see tsfn-launcher --help)",

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ export interface BenchContext {
  */
 export async function benchContext(): Promise<BenchContext> {
   const scratch = mkdtempSync(join(tmpdir(), 'tsfn-bench-'));
+  chmodSync(scratch, 0o755);
   const started: RunningService[] = [];
   const { redisUrl, databaseUrl } = await findServices(scratch, started);
   const rand = randomBytes(4).toString('hex');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -26,6 +26,8 @@ export default async function setup(project: TestProject) {
 
   const started: RunningService[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'tsfn-test-services-'));
+  // A private PostgreSQL runs as an unprivileged user, who must reach its data directory.
+  chmodSync(scratch, 0o755);
   const { redisUrl, databaseUrl } = await findServices(scratch, started);
   await sweepDeadRuns(redisUrl, databaseUrl);
   project.provide('redisUrl', redisUrl);

@@ -11,7 +11,7 @@
  * Environment: BENCH_METER_N (200000), BENCH_METER_RUNS (5), BENCH_METER_BATCH (1000),
  * BENCH_METER_LANES (2).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,39 +20,14 @@ import { redisKeys } from '../core/redis-keys.js';
 import { createDb } from '../infra/db.js';
 import { migrate } from '../infra/migrate.js';
 import type { RunningService } from '../infra/services/child-service.js';
-import { startPostgres } from '../infra/services/postgres-server.js';
-import { startRedis } from '../infra/services/redis-server.js';
 import { MeterWorker } from '../invoker/metering/meter-worker.js';
-import { pgReachable, redisReachable } from '../test/support/shared-services.js';
+import { findServices } from '../test/support/shared-services.js';
 import { entryFields, sampleRecords } from '../test/support-metering/sample-records.js';
 
 const N = Number(process.env.BENCH_METER_N ?? 200_000);
 const RUNS = Number(process.env.BENCH_METER_RUNS ?? 5);
 const BATCH = Number(process.env.BENCH_METER_BATCH ?? 1000);
 const LANES = Number(process.env.BENCH_METER_LANES ?? 2);
-
-async function servers(scratch: string, started: RunningService[]) {
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    if (await redisReachable('redis://127.0.0.1:6379')) redisUrl = 'redis://127.0.0.1:6379';
-    else {
-      const r = await startRedis({ dir: join(scratch, 'redis'), persist: false });
-      started.push(r);
-      redisUrl = r.url;
-    }
-  }
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    const local = 'postgres://postgres@127.0.0.1:5432/test';
-    if (await pgReachable(local)) databaseUrl = local;
-    else {
-      const p = await startPostgres({ dir: join(scratch, 'postgres'), durable: true });
-      started.push(p);
-      databaseUrl = p.url;
-    }
-  }
-  return { redisUrl, databaseUrl };
-}
 
 async function run(redisUrl: string, databaseUrl: string, seed: number): Promise<number> {
   const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -96,9 +71,10 @@ async function run(redisUrl: string, databaseUrl: string, seed: number): Promise
 
 async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'tsfn-bench-meter-'));
+  chmodSync(scratch, 0o755);
   const started: RunningService[] = [];
   try {
-    const { redisUrl, databaseUrl } = await servers(scratch, started);
+    const { redisUrl, databaseUrl } = await findServices(scratch, started, { durable: true });
     console.log(`meter bench: ${N} records per run, batch ${BATCH}, ${LANES} lanes, ${RUNS} runs`);
     const rates: number[] = [];
     for (let i = 0; i < RUNS; i++) {

@@ -19,9 +19,15 @@ export interface TestContext {
 }
 
 /** An isolated slice of the shared Redis and PostgreSQL for one test file. */
-export async function testContext(): Promise<TestContext> {
-  const redisUrl = inject('redisUrl');
-  const databaseUrl = inject('databaseUrl');
+export function testContext(): Promise<TestContext> {
+  return isolatedSlice(inject('redisUrl'), inject('databaseUrl'));
+}
+
+/**
+ * A Redis key prefix and a migrated PostgreSQL schema of their own, named
+ * after this process so that a killed run's leftovers can be swept.
+ */
+export async function isolatedSlice(redisUrl: string, databaseUrl: string): Promise<TestContext> {
   const rand = randomBytes(4).toString('hex');
   const prefix = `${RUN_TAG}-${process.pid}-${rand}`;
   const schema = `tsfn_t_${process.pid}_${rand}`;

@@ -80,7 +80,9 @@ export async function sweepDeadRuns(redisUrl: string, databaseUrl: string): Prom
  * set, else this machine's servers on their standard ports when they answer,
  * else private servers under `scratch` (added to `started`, to be stopped).
  */
-export async function findServices(scratch: string, started: RunningService[]): Promise<{ redisUrl: string; databaseUrl: string }> {
+export async function findServices(
+  scratch: string, started: RunningService[], opts: { durable?: boolean } = {},
+): Promise<{ redisUrl: string; databaseUrl: string }> {
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
     if (await redisReachable('redis://127.0.0.1:6379')) redisUrl = 'redis://127.0.0.1:6379';
@@ -95,7 +97,7 @@ export async function findServices(scratch: string, started: RunningService[]): 
     const local = 'postgres://postgres@127.0.0.1:5432/test';
     if (await pgReachable(local)) databaseUrl = local;
     else {
-      const p = await startPostgres({ dir: join(scratch, 'postgres'), durable: false });
+      const p = await startPostgres({ dir: join(scratch, 'postgres'), durable: opts.durable ?? false });
       started.push(p);
       databaseUrl = p.url;
     }

@@ -71,7 +71,7 @@ describe('usage report', () => {
         expect(row.invocations).toBe(these.length);
         expect(row.errors).toBe(these.filter((s) => s.record.status !== 'ok').length);
         expect(row.rejected).toBe(these.filter((s) => s.record.status === 'rejected').length);
-        expect(row.coldStarts).toBe(these.filter((s) => s.record.start === 'cold' && s.record.status !== 'rejected').length);
+        expect(row.coldStarts).toBe(these.filter((s) => s.record.start !== 'warm' && s.record.status !== 'rejected').length);
         const picos = these.reduce((n, s) => n + documentedCost(s.record, prices), 0n);
         expect(row.costPicos).toBe(picos.toString());
         expect(row.costMicros).toBe(Number(halfUp(picos)));

@@ -38,7 +38,7 @@ with rec as (
   insert into usage_daily (account, function, day, invocations, errors, rejected, cold_starts, mib_ms, cpu_us, cost_picos)
   select account, function, (ended_at at time zone 'UTC')::date, count(*),
     count(*) filter (where status <> 'ok'), count(*) filter (where status = 'rejected'),
-    count(*) filter (where start = 'cold' and status <> 'rejected'),
+    count(*) filter (where start in ('cold', 'prewarm') and status <> 'rejected'),
     sum(mib_ms), sum(cpu_us), sum(cost_picos)
   from ins group by 1, 2, 3 order by 1, 2, 3
   on conflict (account, function, day) do update set

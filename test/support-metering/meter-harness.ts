@@ -73,7 +73,7 @@ export async function expectedRollup(db: Db, samples: Sample[]): Promise<Map<str
     agg.invocations++;
     if (r.status !== 'ok') agg.errors++;
     if (r.status === 'rejected') agg.rejected++;
-    else if (r.start === 'cold') agg.coldStarts++;
+    else if (r.start !== 'warm') agg.coldStarts++;
     agg.mibMs += BigInt(r.memoryLimitMiB) * BigInt(r.billedMs);
     agg.cpuUs += BigInt(r.cpuUs);
     agg.costPicos += documentedCost(r, prices);
@@ -97,7 +97,7 @@ export async function rollupOfRecords(db: Db): Promise<Map<string, Rollup>> {
   const { rows } = await db.query(`select account, function, to_char((ended_at at time zone 'UTC')::date, 'YYYY-MM-DD') as day,
     count(*) as invocations, count(*) filter (where status <> 'ok') as errors,
     count(*) filter (where status = 'rejected') as rejected,
-    count(*) filter (where start = 'cold' and status <> 'rejected') as cold_starts,
+    count(*) filter (where start in ('cold', 'prewarm') and status <> 'rejected') as cold_starts,
     sum(mib_ms) as mib_ms, sum(cpu_us) as cpu_us, sum(cost_picos) as cost_picos
     from invocations group by 1, 2, 3`);
   return new Map(rows.map((r) => [key(r.account, r.function, r.day), {

@@ -70,6 +70,18 @@ describe('tsfn run isolation', () => {
     expect(ourCgroups()).toEqual(cgroupsBefore);
   });
 
+  it('refuses every privileged syscall the static probe tries (mount, unshare, setns, keyctl, bpf, ptrace of pid 1, mknod, ...)', async () => {
+    const r = await tsfnRun(['--mount', `${join(paths.root, 'native', 'build')}:/native:ro`], ['/native/probe', 'syscalls']);
+    expect(r.code).toBe(0);
+    const results = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+    const allowed = { clone_plain: 'ok', personality_query: 'ok', clone3: 'ENOSYS', x32_getpid: 'ENOSYS' } as Record<string, string>;
+    for (const call of ['mount', 'umount2', 'pivot_root', 'unshare_newns', 'unshare_newuser', 'setns', 'keyctl', 'bpf',
+      'ptrace_attach', 'mknod', 'sethostname', 'settimeofday', 'clone_newns', 'open_tree', 'move_mount', 'init_module']) {
+      expect(results[call], call).toBe('EPERM');
+    }
+    for (const [call, got] of Object.entries(results)) expect(got, call).toBe(allowed[call] ?? 'EPERM');
+  });
+
   it('runs Node normally inside: worker_threads, child_process, fs, crypto, loopback HTTP', async () => {
     const r = await tsfnRun(['--memory', '256'], ['/usr/bin/node', '/probe/node-works.cjs']);
     expect(r.stderr).toBe('');

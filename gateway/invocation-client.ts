@@ -6,6 +6,7 @@ import { FunctionTimeout, TooManyRequests, Unavailable } from '../core/errors.js
 import { paths } from '../core/paths.js';
 import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
 import { Reply, type InvocationJob } from '../core/schemas/invocation.js';
+import { currentOr, inSpan, SpanKind, traceparentOf } from '../core/telemetry/trace-context.js';
 
 const ADMIT = readFileSync(join(paths.root, 'gateway', 'lua', 'admit.lua'), 'utf8');
 /** An invoker that has not beaten its heart for this long is presumed gone. */
@@ -84,7 +85,7 @@ export class InvocationClient {
       this.waiters.set(id, { resolve, timer });
     });
     try {
-      await this.queue.add('invoke', { ...job, replyTo: this.gatewayId }, {
+      await this.enqueue({ ...job, replyTo: this.gatewayId }, {
         jobId: id, attempts: 1, removeOnComplete: true, removeOnFail: true,
       });
     } catch (err) {
@@ -104,7 +105,23 @@ export class InvocationClient {
       removeOnComplete: { age: 7 * 86400 },
       removeOnFail: { age: 7 * 86400 },
     };
-    await this.queue.add('invoke', job, opts);
+    await this.enqueue(job, opts);
+  }
+
+  /**
+   * Adds the job inside a producer span, child of the request's span (or of
+   * the caller's traceparent when tracing is off), whose context the job
+   * carries to the invoker as its `traceparent`.
+   */
+  private enqueue(job: InvocationJob & { invocationId: string }, opts: JobsOptions) {
+    return inSpan(`enqueue ${job.fn.name}`, {
+      kind: SpanKind.PRODUCER,
+      parent: currentOr(job.traceparent),
+      attributes: {
+        'messaging.system': 'bullmq', 'messaging.operation.type': 'send', 'messaging.destination.name': QUEUES.invocations,
+        'messaging.message.id': job.invocationId, 'faas.invoked_name': job.fn.name,
+      },
+    }, (_span, ctx) => this.queue.add('invoke', { ...job, traceparent: traceparentOf(ctx) ?? job.traceparent }, opts));
   }
 
   async close(): Promise<void> {

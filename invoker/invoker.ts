@@ -13,6 +13,7 @@ import { buildBaseLayer } from './layers/base-layer.js';
 import { LayerStore } from './layers/layer-store.js';
 import { ContainerPool, type PoolOptions } from './pool/container-pool.js';
 import { SHIM_ENV, shimArgv } from './runtime/shim-command.js';
+import { InvokerTelemetry } from './telemetry.js';
 import { InvokerWorker } from './worker.js';
 
 export interface InvokerOptions {
@@ -79,21 +80,26 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   const keys = redisKeys(config.TSFN_PREFIX);
   const db = createDb(opts.databaseUrl, config.TSFN_DB_SCHEMA, 4);
   const host = await prepareHost(config, db, id);
-  const pool = new ContainerPool({ ...poolOptions(config, host), ...opts.pool });
+  const telemetry = new InvokerTelemetry();
+  const pool = new ContainerPool({ ...poolOptions(config, host), observer: telemetry.observer, ...opts.pool });
+  telemetry.observe(pool);
   pool.start();
 
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const worker = new InvokerWorker({
     redis, keys, pool, invokerId: id, meter: new MeteringStream(redis, keys.meteringStream),
     concurrency: Math.max(4, Math.min(256, Math.floor(config.TSFN_INVOKER_MEMORY_MIB / 64))),
+    telemetry,
   });
   worker.start();
 
+  // The metrics ride along: every gateway's /metrics reads them from here.
   const beat = async () => {
     const stats = pool.stats();
+    const metrics = await telemetry.snapshot();
     await redis.multi()
       .zadd(keys.invokers, Date.now(), id)
-      .hset(keys.invoker(id), { host: hostname(), pid: process.pid, ...stats })
+      .hset(keys.invoker(id), { host: hostname(), pid: process.pid, ...stats, metrics })
       .pexpire(keys.invoker(id), HEARTBEAT_MS * 5)
       .exec();
   };
@@ -122,6 +128,7 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
       await redis.multi().zrem(keys.invokers, id).del(keys.invoker(id)).exec().catch(() => {});
       redis.disconnect();
       await db.end();
+      await telemetry.shutdown();
     },
   };
 }

@@ -6,6 +6,8 @@ import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
 import { InvocationJob, type Reply } from '../core/schemas/invocation.js';
 import { NoCapacity, type ContainerPool } from './pool/container-pool.js';
 import { runInvocation } from './run-invocation.js';
+import type { InvokerTelemetry } from './telemetry.js';
+import { invocationSpan } from './telemetry-spans.js';
 
 /** Time an async or scheduled attempt may spend starting on top of its timeout. */
 const START_SLACK_MS = 10_000;
@@ -19,6 +21,8 @@ export interface WorkerOptions {
   meter: MeteringStream;
   invokerId: string;
   concurrency: number;
+  /** Counts every invocation (metrics); spans come from the OpenTelemetry API either way. */
+  telemetry?: InvokerTelemetry;
 }
 
 /**
@@ -65,24 +69,28 @@ export class InvokerWorker {
       queuedAt: data.queuedAt ?? job.timestamp,
       deadline: data.deadline ?? now + spec.timeout * 1000 + START_SLACK_MS,
     };
-    let result;
-    try {
-      result = await runInvocation(this.opts.pool, inv, this.opts.invokerId);
-    } catch (err) {
-      if (err instanceof NoCapacity && Date.now() < inv.deadline) {
-        await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
-        throw new DelayedError();
+    return invocationSpan(inv, this.opts.invokerId, async (annotate) => {
+      let result;
+      try {
+        result = await runInvocation(this.opts.pool, inv, this.opts.invokerId);
+      } catch (err) {
+        if (err instanceof NoCapacity && Date.now() < inv.deadline) {
+          await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
+          throw new DelayedError();
+        }
+        throw err;
       }
-      throw err;
-    }
-    const { reply, record, logs } = result;
-    const pipeline = this.opts.redis.pipeline();
-    if (data.replyTo) pipeline.publish(this.opts.keys.reply(data.replyTo), JSON.stringify(reply));
-    void this.opts.meter.append(record, logs, pipeline);
-    await pipeline.exec();
-    if (data.trigger !== 'http' && reply.status !== 'ok') {
-      throw new Error(reply.error?.detail ?? `the invocation ended with status ${reply.status}`);
-    }
-    return reply;
+      annotate(result);
+      this.opts.telemetry?.invocation(result);
+      const { reply, record, logs } = result;
+      const pipeline = this.opts.redis.pipeline();
+      if (data.replyTo) pipeline.publish(this.opts.keys.reply(data.replyTo), JSON.stringify(reply));
+      void this.opts.meter.append(record, logs, pipeline);
+      await pipeline.exec();
+      if (data.trigger !== 'http' && reply.status !== 'ok') {
+        throw new Error(reply.error?.detail ?? `the invocation ended with status ${reply.status}`);
+      }
+      return reply;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../core/config.js';
+import { startTelemetry } from '../../core/telemetry/process-telemetry.js';
 import { runMeter } from '../../invoker/metering/start-meter.js';
 import { parse } from '../args.js';
 import type { Command } from '../context.js';
@@ -22,7 +23,9 @@ const meter: Command = async (argv, ctx) => {
   if (!config.REDIS_URL || !config.DATABASE_URL) {
     throw new CliError('Not configured', 'tsfn meter needs REDIS_URL and DATABASE_URL: the Redis and PostgreSQL the gateways and invokers use');
   }
+  const telemetry = startTelemetry('tsfn-meter');
   await runMeter(config, ctx.err);
+  await telemetry.shutdown();
   return 0;
 };
 export default meter;

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { Hono, type Context } from 'hono';
 import { BadRequest, Forbidden, FunctionFailed, FunctionTimeout, TooManyRequests, Unauthorized, TsfnError } from '../../core/errors.js';
 import { newInvocationId } from '../../core/ids.js';
@@ -8,6 +9,7 @@ import type { GatewayDeps } from '../deps.js';
 import { toSpec } from '../store/function-store.js';
 import { readBody } from '../read-body.js';
 import type { ResolvedFunction } from '../function-cache.js';
+import { gatewayMetrics } from './metrics.js';
 
 export const SYNC_BODY_LIMIT = 6 * 1024 * 1024;
 /** Time a sync invocation may spend queued and starting on top of its timeout. */
@@ -62,15 +64,22 @@ export async function invokeAndWait(deps: GatewayDeps, { fn, version }: Resolved
   const queuedAt = Date.now();
   const deadline = queuedAt + version.manifest.timeout * 1000 + QUEUE_SLACK_MS;
   const spec = toSpec(fn.account, version);
+  const span = trace.getActiveSpan();
+  span?.setAttributes({ 'faas.invoked_name': fn.name, 'faas.trigger': 'http', 'faas.invocation_id': invocationId });
   await deps.invocations.requireInvoker();
   try {
     await deps.invocations.admit(fn.name, invocationId, deadline, version.manifest.concurrency + deps.config.TSFN_QUEUE_PER_FUNCTION);
   } catch (err) {
-    if (err instanceof TooManyRequests) deps.meter.rejected(spec, invocationId, input.trigger, queuedAt);
+    if (err instanceof TooManyRequests) {
+      deps.meter.rejected(spec, invocationId, input.trigger, queuedAt);
+      gatewayMetrics(deps)?.rejected(fn.name, input.trigger);
+    }
     throw err;
   }
   try {
-    return await deps.invocations.invokeSync({ ...input, invocationId, fn: spec, queuedAt, deadline }, deadline + REPLY_GRACE_MS);
+    const reply = await deps.invocations.invokeSync({ ...input, invocationId, fn: spec, queuedAt, deadline }, deadline + REPLY_GRACE_MS);
+    span?.setAttributes({ 'faas.coldstart': reply.start !== 'warm', 'tsfn.start': reply.start, 'tsfn.status': reply.status });
+    return reply;
   } finally {
     deps.invocations.release(fn.name, invocationId).catch(() => {});
   }

@@ -25,7 +25,26 @@ export interface PoolOptions {
    * invocation (Lambda boosts init too); then the function's own cpu applies.
    */
   startCpu: number;
+  /** Told of each step of getting a container ready, and of container starts and failures (traces, metrics). */
+  observer?: PoolObserver;
 }
+
+/** Steps of getting a container ready for an invocation: code layer, launch, stem cell attach, function init, thaw. */
+export type AcquireStep = 'layer' | 'launch' | 'attach' | 'init' | 'resume';
+/** A container with a function's code, or a prewarmed stem cell. */
+export type ContainerRole = 'function' | 'stem';
+
+/**
+ * What the pool reports as it works. Steps are timed with performance.now()
+ * and reported as they end, in the caller's async context.
+ */
+export interface PoolObserver {
+  step(step: AcquireStep, startMs: number, endMs: number): void;
+  started(role: ContainerRole): void;
+  failed(role: ContainerRole, phase: 'launch' | 'attach' | 'init'): void;
+}
+
+const QUIET: PoolObserver = { step() {}, started() {}, failed() {} };
 
 export interface Lease {
   container: Container;
@@ -64,8 +83,11 @@ export class ContainerPool {
   private minWarm = new Map<string, FunctionSpec>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly observer: PoolObserver;
 
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(private readonly opts: PoolOptions) {
+    this.observer = opts.observer ?? QUIET;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.maintain(), Math.min(1000, this.opts.keepAliveMs / 2));
@@ -75,12 +97,15 @@ export class ContainerPool {
 
   async acquire(spec: FunctionSpec, deadline: number): Promise<Acquired> {
     const key = versionKey(spec);
+    const l0 = performance.now();
     const codeDir = await this.opts.codeDir(spec);
+    const l1 = performance.now();
     const firstFull = Date.now();
     for (;;) {
       if (this.closed) throw new NoCapacity('the invoker is shutting down');
       const d = schedule(this.slots(), { key, memoryMiB: spec.memory, concurrency: spec.concurrency }, this.opts.budgetMiB);
       if (d.kind === 'warm') return { kind: 'lease', lease: await this.takeWarm(d.id) };
+      if (d.kind === 'prewarm' || d.kind === 'cold') this.observer.step('layer', l0, l1);
       if (d.kind === 'prewarm') return this.specialise(d.id, d.evict, spec, key, codeDir);
       if (d.kind === 'cold') return this.coldStart(d.evict, spec, key, codeDir);
       if (d.kind === 'full' && Date.now() - firstFull >= this.opts.fullWaitMs) {
@@ -130,8 +155,10 @@ export class ContainerPool {
     e.slot.state = 'busy';
     clearTimeout(e.pauseTimer);
     if (e.paused) {
+      const t0 = performance.now();
       await e.container!.resume();
       e.paused = false;
+      this.observer.step('resume', t0, performance.now());
     }
     return this.lease(e, 'warm', 0);
   }
@@ -154,9 +181,11 @@ export class ContainerPool {
       c.resize({ memoryMiB: spec.memory, cpu: Math.max(spec.cpu, this.opts.startCpu), pids: DEFAULT_PIDS });
       await c.attachCode(codeDir);
     } catch (err) {
+      this.observer.failed('stem', 'attach');
       await this.destroy(id);
       return { kind: 'init-failed', start: 'prewarm', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
     }
+    this.observer.step('attach', t0, performance.now());
     return this.initialise(e, spec, 'prewarm', t0);
   }
 
@@ -173,8 +202,11 @@ export class ContainerPool {
     } catch (err) {
       this.entries.delete(id);
       this.wake();
+      this.observer.failed('function', 'launch');
       return { kind: 'init-failed', start: 'cold', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
     }
+    this.observer.started('function');
+    this.observer.step('launch', t0, performance.now());
     this.watch(e);
     e.slot.state = 'busy';
     return this.initialise(e, spec, 'cold', t0);
@@ -182,12 +214,16 @@ export class ContainerPool {
 
   private async initialise(e: Entry, spec: FunctionSpec, start: StartKind, t0: number): Promise<Acquired> {
     const c = e.container!;
+    const i0 = performance.now();
     const outcome = await c.init({
       t: 'init', name: spec.name, version: spec.version, memoryMiB: spec.memory, codeDir: '/var/task',
       entry: spec.entry, env: spec.env, maxResponseBytes: this.opts.maxResponseBytes,
     }, this.opts.initTimeoutMs);
-    const initMs = performance.now() - t0;
+    const i1 = performance.now();
+    const initMs = i1 - t0;
+    this.observer.step('init', i0, i1);
     if (outcome.kind !== 'ok') {
+      this.observer.failed('function', 'init');
       const usage = safeUsage(c);
       await this.destroy(e.slot.id);
       return { kind: 'init-failed', start, initMs, outcome, usage };
@@ -282,9 +318,11 @@ export class ContainerPool {
       e.container = await this.opts.factory.create({ id, limits: this.startLimits(this.opts.stemMiB), upperBytes: tmpBytes(this.opts.stemMiB) });
     } catch (err) {
       this.entries.delete(id);
+      this.observer.failed('stem', 'launch');
       console.error(`invoker: a stem cell failed to start: ${(err as Error).message}`);
       return;
     }
+    this.observer.started('stem');
     if (this.entries.get(id) !== e) {
       await e.container.destroy();
       return;

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig, type Config } from '../../core/config.js';
 import { startGateway, type Gateway } from '../../gateway/server.js';
 import { startInvoker, type Invoker, type InvokerOptions } from '../../invoker/invoker.js';
 import { startMeter, type RunningMeter } from '../../invoker/metering/start-meter.js';
+import { startTracing } from '../../core/telemetry/tracing.js';
 import type { TestContext } from './context.js';
 
 /** Config for one test file: its own Redis prefix, schema, data dir and a random admin key. */
@@ -34,10 +36,15 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-/** A real gateway (and invoker, unless told not to) over the test context's Redis and PostgreSQL. */
+/**
+ * A real gateway (and invoker, unless told not to) over the test context's
+ * Redis and PostgreSQL. With `spanExporter`, tracing is on for the process
+ * (client instrumentations included) and every span ends up there.
+ */
 export async function startPlatform(ctx: TestContext, opts: {
-  invoker?: boolean; meter?: boolean; env?: Record<string, string>; pool?: InvokerOptions['pool'];
+  invoker?: boolean; meter?: boolean; env?: Record<string, string>; pool?: InvokerOptions['pool']; spanExporter?: SpanExporter;
 } = {}): Promise<TestPlatform> {
+  const tracing = opts.spanExporter ? startTracing({ serviceName: 'tsfn', exporter: opts.spanExporter }) : undefined;
   const config = testConfig(ctx, opts.env);
   const gateway = await startGateway({ config, redisUrl: ctx.redisUrl, databaseUrl: ctx.databaseUrl });
   const invoker = opts.invoker === false ? undefined
@@ -51,6 +58,7 @@ export async function startPlatform(ctx: TestContext, opts: {
       await meter?.stop();
       await invoker?.close();
       await gateway.close();
+      await tracing?.shutdown();
       rmSync(config.dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+
+/**
+ * Redis and PostgreSQL client spans from the standard instrumentations.
+ *
+ * They patch through require-in-the-middle, which sees only `require` calls
+ * made after it is installed. tsfn's code is ESM (the CLI bundle imports
+ * ioredis and pg at its top, before any command runs), so the modules are
+ * already loaded here: requiring them once more through the hook hands their
+ * (shared, CommonJS) exports to the instrumentations, which patch the client
+ * prototypes in place, and every client, even one made earlier, is traced.
+ *
+ * Only commands inside a trace get spans (requireParentSpan): BullMQ's and
+ * the meter's polling would otherwise make a root trace per command. Redis
+ * statements keep the command and its key, never its values: job data,
+ * replies and metering records are function payloads.
+ */
+export function instrumentClients(): () => void {
+  const off = registerInstrumentations({
+    instrumentations: [
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisStatement }),
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  const require = createRequire(import.meta.url);
+  for (const m of ['ioredis', 'pg', 'pg-pool']) {
+    try {
+      require(m);
+    } catch {
+      // Not installed beside this file: nothing of it to trace.
+    }
+  }
+  return off;
+}
+
+const SCRIPT = /^(eval|evalsha|fcall|fcall_ro)$/i;
+
+function redisStatement(cmd: string, args: unknown[]): string {
+  const first = args[0];
+  if (SCRIPT.test(cmd) || typeof first !== 'string' || first.length > 200) return cmd;
+  return `${cmd} ${first}`;
+}

@@ -1,0 +1,82 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import {
+  BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { instrumentClients } from './client-instrumentations.js';
+import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
+import { telemetryResource } from './resource.js';
+
+export interface TracingOptions {
+  /** service.name, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES name one. */
+  serviceName: string;
+  /**
+   * Export every span here, synchronously as it ends, instead of where the
+   * environment says (tests: an InMemorySpanExporter).
+   */
+  exporter?: SpanExporter;
+  env?: NodeJS.ProcessEnv;
+  /** Where ignored settings are reported (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface Tracing {
+  readonly enabled: boolean;
+  /** Exports what is buffered, then uninstalls everything startTracing installed. */
+  shutdown(): Promise<void>;
+}
+
+const OFF: Tracing = { enabled: false, shutdown: async () => {} };
+let current: Tracing = OFF;
+
+/** Whether startTracing installed tracing in this process. */
+export const tracingEnabled = (): boolean => current.enabled;
+
+/**
+ * Tracing for this process, from the OTEL_* environment (see otel-env.ts).
+ * When nothing asks for it, nothing is installed: the OpenTelemetry API stays
+ * a no-op, no context manager tracks async work and no client is patched.
+ * When on: a tracer provider with batched export, the AsyncLocalStorage
+ * context manager, W3C trace context and baggage propagation, and the Redis
+ * and PostgreSQL client instrumentations. One per process: a second call
+ * returns the first.
+ */
+export function startTracing(opts: TracingOptions): Tracing {
+  if (current.enabled) return current;
+  const env = readOtelEnv(opts.env);
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const w of env.warnings) log(`telemetry: ${w}`);
+  const processors = opts.exporter
+    ? [new SimpleSpanProcessor(opts.exporter)]
+    : env.traces.map((name) => new BatchSpanProcessor(spanExporter(name, env)));
+  if (!processors.length) return OFF;
+
+  const provider = new BasicTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  }));
+  const uninstrument = instrumentClients();
+  current = {
+    enabled: true,
+    async shutdown() {
+      current = OFF;
+      uninstrument();
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+  return current;
+}
+
+function spanExporter(name: PushExporter, env: OtelEnv): SpanExporter {
+  if (name === 'console') return new ConsoleSpanExporter();
+  return env.protocol.TRACES === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtoTraceExporter();
+}

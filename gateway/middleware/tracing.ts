@@ -1,0 +1,44 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { tracingEnabled } from '../../core/telemetry/tracing.js';
+import { tracer } from '../../core/telemetry/trace-context.js';
+import type { GatewayEnv } from '../env.js';
+
+const headers: TextMapGetter<Headers> = {
+  get: (h, key) => h.get(key) ?? undefined,
+  keys: (h) => [...h.keys()],
+};
+
+/** Probes and scrapes, which would bury the invocations' traces. */
+const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The gateway's server span of each request (HTTP semantic conventions),
+ * child of the caller's `traceparent` and active while the request is
+ * handled, so the enqueue span and the Redis and PostgreSQL client spans
+ * hang under it. A pass-through when tracing is off.
+ */
+export const tracing = (): MiddlewareHandler<GatewayEnv> => async (c, next) => {
+  if (!tracingEnabled() || UNTRACED.has(c.req.path)) return next();
+  const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headers);
+  const method = c.req.method;
+  const span = tracer().startSpan(method, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': method, 'url.path': c.req.path, 'url.scheme': new URL(c.req.url).protocol.slice(0, -1) },
+  }, parent);
+  try {
+    await context.with(trace.setSpan(parent, span), next);
+  } finally {
+    const route = routePath(c);
+    if (route && route !== '*' && route !== '/*') {
+      span.updateName(`${method} ${route}`);
+      span.setAttribute('http.route', route);
+    }
+    const status = c.res.status;
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (c.error && status >= 500) span.recordException(c.error);
+    span.end();
+  }
+};

@@ -1,0 +1,102 @@
+import { context, trace, type Span } from '@opentelemetry/api';
+import { DelayedError } from 'bullmq';
+import {
+  contextFrom, FAAS_TRIGGER, failed, inSpan, SpanKind, SpanStatusCode, traceparentOf, tracer,
+} from '../core/telemetry/trace-context.js';
+import type { InvocationJob } from '../core/schemas/invocation.js';
+import type { Acquired } from './pool/container-pool.js';
+import type { Invocation, InvocationResult } from './run-invocation.js';
+
+/**
+ * The invoker's spans of one invocation, under the gateway's enqueue span
+ * (the job's traceparent):
+ *
+ *   queue wait        from queuedAt to the moment this invoker took the job
+ *   invoke <name>     consumer span of the attempt, FaaS attributes
+ *     acquire         tsfn.start cold | prewarm | warm
+ *       layer, launch, init (cold) · attach, init (prewarm) · resume (a frozen warm one)
+ *     run             the function's own spans are its children (the invoke frame's traceparent)
+ */
+export async function invocationSpan<T>(inv: Invocation, invoker: string, fn: (annotate: (r: InvocationResult) => void) => Promise<T>): Promise<T> {
+  const parent = contextFrom(inv.job.traceparent);
+  const spec = inv.job.fn;
+  const t = tracer();
+  const pickedAt = Date.now();
+  t.startSpan('queue wait', {
+    startTime: Math.min(inv.queuedAt, pickedAt), attributes: { 'messaging.destination.name': 'invocations', 'tsfn.attempt': inv.attempt },
+  }, parent).end(pickedAt);
+  const span = t.startSpan(`invoke ${spec.name}`, {
+    kind: SpanKind.CONSUMER,
+    startTime: pickedAt,
+    attributes: {
+      'faas.invocation_id': inv.id, 'faas.trigger': FAAS_TRIGGER[inv.job.trigger], 'faas.name': spec.name,
+      'faas.version': String(spec.version), 'faas.max_memory': spec.memory * 1048576,
+      'messaging.system': 'bullmq', 'messaging.operation.type': 'process', 'messaging.destination.name': 'invocations',
+      'tsfn.trigger': inv.job.trigger, 'tsfn.attempt': inv.attempt, 'tsfn.invoker': invoker,
+    },
+  }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => fn((r) => annotate(span, r)));
+  } catch (err) {
+    if (err instanceof DelayedError) span.setAttribute('tsfn.requeued', true);
+    else failed(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+function annotate(span: Span, { record, container, reply }: InvocationResult): void {
+  if (!span.isRecording()) return;
+  span.setAttributes({
+    'faas.coldstart': container ? container.start !== 'warm' : false,
+    'tsfn.start': record.start, 'tsfn.status': record.status,
+    'tsfn.cpu_us': record.cpuUs, 'tsfn.memory_peak_bytes': record.memoryPeakBytes,
+    'tsfn.queue_ms': record.queueMs, 'tsfn.init_ms': record.initMs, 'tsfn.duration_ms': record.durationMs, 'tsfn.billed_ms': record.billedMs,
+  });
+  if (record.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error?.detail ?? record.status });
+}
+
+/** Getting a container, with the pool's steps (reported through InvokerTelemetry's observer) as children. */
+export function acquireSpan(acquire: () => Promise<Acquired>): Promise<Acquired> {
+  return inSpan('acquire', {}, async (span) => {
+    const a = await acquire();
+    if (span.isRecording()) {
+      const start = a.kind === 'lease' ? a.lease.start : a.start;
+      span.setAttributes({ 'tsfn.start': start, 'faas.coldstart': start !== 'warm' });
+      if (a.kind === 'init-failed') span.setStatus({ code: SpanStatusCode.ERROR, message: `init ${a.outcome.kind}` });
+    }
+    return a;
+  });
+}
+
+export interface RunSpan {
+  /** What the function gets as its trace context: this span's, or the job's when tracing is off. */
+  traceparent: string | undefined;
+  /** The request's headers with this span's `traceparent` (a caller's is replaced: the function's parent is the run span). */
+  http(h: InvocationJob['http']): InvocationJob['http'];
+  end(atMs: number, outcome: string): void;
+}
+
+/** The function's run, timed with the same performance.now() readings as the metering record's durationMs. */
+export function runSpan(startMs: number, jobTraceparent: string | undefined): RunSpan {
+  const active = context.active();
+  const span = tracer().startSpan('run', { kind: SpanKind.CLIENT, startTime: startMs }, active);
+  const traceparent = traceparentOf(trace.setSpan(active, span)) ?? jobTraceparent;
+  return {
+    traceparent,
+    http(h) {
+      if (!traceparent) return h;
+      const others = h.headers.filter(([k]) => k.toLowerCase() !== 'traceparent');
+      if (others.length === h.headers.length - 1 && h.headers.some(([k, v]) => k.toLowerCase() === 'traceparent' && v === traceparent)) return h;
+      return { ...h, headers: [...others, ['traceparent', traceparent]] };
+    },
+    end(atMs, outcome) {
+      if (span.isRecording()) {
+        span.setAttribute('tsfn.outcome', outcome);
+        if (outcome !== 'result') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      }
+      span.end(atMs);
+    },
+  };
+}

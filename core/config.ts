@@ -27,6 +27,7 @@ const Env = z.object({
   TSFN_MAX_ARTIFACT_MIB: int(1, 1024).default(50),
   TSFN_LAYER_BUDGET_MIB: int(64).default(10240),
   TSFN_QUEUE_PER_FUNCTION: int(0).default(100),
+  TSFN_JOB_LOCK_MS: int(1000).default(30_000),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -89,6 +89,7 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   const worker = new InvokerWorker({
     redis, keys, pool, invokerId: id, meter: new MeteringStream(redis, keys.meteringStream),
     concurrency: Math.max(4, Math.min(256, Math.floor(config.TSFN_INVOKER_MEMORY_MIB / 64))),
+    lockMs: config.TSFN_JOB_LOCK_MS,
     telemetry,
   });
   worker.start();

@@ -21,6 +21,11 @@ export interface WorkerOptions {
   meter: MeteringStream;
   invokerId: string;
   concurrency: number;
+  /**
+   * How long a job stays with this invoker without a lock renewal; after a
+   * crash, another invoker retries it once this has passed.
+   */
+  lockMs: number;
   /** Counts every invocation (metrics); spans come from the OpenTelemetry API either way. */
   telemetry?: InvokerTelemetry;
 }
@@ -43,6 +48,8 @@ export class InvokerWorker {
       prefix: opts.keys.bullPrefix,
       concurrency: opts.concurrency,
       autorun: false,
+      lockDuration: opts.lockMs,
+      stalledInterval: opts.lockMs,
       maxStalledCount: 1,
     });
     this.worker.on('error', (err) => console.error(`invoker: queue error: ${err.message}`));
@@ -69,7 +76,7 @@ export class InvokerWorker {
       queuedAt: data.queuedAt ?? job.timestamp,
       deadline: data.deadline ?? now + spec.timeout * 1000 + START_SLACK_MS,
     };
-    return invocationSpan(inv, this.opts.invokerId, async (annotate) => {
+    return invocationSpan(inv, async (annotate) => {
       let result;
       try {
         result = await runInvocation(this.opts.pool, inv, this.opts.invokerId);

@@ -57,6 +57,21 @@ export class InvokeClient {
     }, deadline + 5000);
   }
 
+  /** Queues an async invocation (retried `retries` times); returns its id. */
+  async callAsync(spec: FunctionSpec, body = '{}', retries = 0): Promise<string> {
+    const invocationId = newInvocationId();
+    await this.client.invokeAsync({
+      invocationId, fn: spec, trigger: 'async', kind: 'event',
+      http: { method: 'POST', path: '/', query: '', headers: [['content-type', 'application/json']] },
+      bodyB64: Buffer.from(body).toString('base64'), queuedAt: Date.now(),
+    }, retries);
+    return invocationId;
+  }
+
+  get queue() {
+    return this.client.queue;
+  }
+
   async close(): Promise<void> {
     await this.client.close();
     for (const c of this.conns) c.disconnect();

@@ -13,12 +13,12 @@ export interface InvokerProcess {
 }
 
 /** `tsfn invoker` as a child process (the built CLI), for tests that signal or kill it. */
-export async function spawnInvoker(ctx: TestContext, config: Config): Promise<InvokerProcess> {
+export async function spawnInvoker(ctx: TestContext, config: Config, env: Record<string, string> = {}): Promise<InvokerProcess> {
   const child = spawn(process.execPath, [join(paths.root, 'bin', 'tsfn.js'), 'invoker'], {
     env: {
       PATH: process.env.PATH, REDIS_URL: ctx.redisUrl, DATABASE_URL: ctx.databaseUrl, TSFN_PREFIX: config.TSFN_PREFIX,
       TSFN_DB_SCHEMA: config.TSFN_DB_SCHEMA, TSFN_DATA_DIR: config.TSFN_DATA_DIR, TSFN_PREWARM: '0',
-      TSFN_INVOKER_MEMORY_MIB: '1024',
+      TSFN_INVOKER_MEMORY_MIB: '1024', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

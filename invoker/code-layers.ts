@@ -25,6 +25,18 @@ export class CodeLayers {
     return p;
   }
 
+  /**
+   * Lets the store evict the code of versions no container holds any more
+   * (`inUse`: the pool's codeInUse()); it is fetched again if needed.
+   */
+  sweep(inUse: ReadonlySet<string>): void {
+    for (const [digest, p] of this.paths) {
+      if (inUse.has(digest)) continue;
+      this.paths.delete(digest);
+      p.then(() => this.store.release(digest), () => {});
+    }
+  }
+
   private async fetch(digest: string): Promise<Buffer> {
     const row = (await this.db.query('select data from artifacts where digest = $1', [digest])).rows[0];
     if (!row) throw new Error(`artifact ${digest} is not in the database`);

@@ -33,6 +33,7 @@ export interface Invoker {
 
 const HEARTBEAT_MS = 2_000;
 const MIN_WARM_SYNC_MS = 15_000;
+const LAYER_SWEEP_MS = 60_000;
 const MAX_RESPONSE_BYTES = 6 * 1048576;
 
 export interface Host {
@@ -111,18 +112,23 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
       `select f.account, v.function as name, v.version, v.digest, v.manifest from functions f
        join function_versions v on v.function = f.name and v.version = f.latest_version
        where (v.manifest->>'minWarm')::int > 0`);
-    for (const r of rows) {
-      pool.setMinWarm(FunctionSpec.parse({ account: r.account, name: r.name, version: r.version, digest: r.digest, ...r.manifest }));
-    }
+    pool.keepWarm(rows.map((r) => FunctionSpec.parse({ account: r.account, name: r.name, version: r.version, digest: r.digest, ...r.manifest })));
   };
   await syncMinWarm().catch((err) => console.error(`invoker: minWarm sync failed: ${err.message}`));
   const minWarmTimer = setInterval(() => syncMinWarm().catch(() => {}), MIN_WARM_SYNC_MS);
+  // Code no container holds any more may leave the disk when the layer budget is exceeded.
+  const evictTimer = setInterval(() => {
+    host.code.sweep(pool.codeInUse());
+    host.layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576).catch((err) => console.error(`invoker: layer eviction failed: ${err.message}`));
+  }, LAYER_SWEEP_MS);
+  evictTimer.unref();
 
   return {
     id, pool,
     async close() {
       clearInterval(heartbeat);
       clearInterval(minWarmTimer);
+      clearInterval(evictTimer);
       await worker.close();
       await pool.shutdown();
       await host.factory.destroyAll();

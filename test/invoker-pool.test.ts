@@ -147,11 +147,12 @@ describe('ContainerPool', () => {
 
   it('keeps minWarm containers initialised without any invocation', async () => {
     const p = makePool({ keepAliveMs: 500 });
-    p.setMinWarm({ ...hello, minWarm: 2 });
+    p.keepWarm([{ ...hello, minWarm: 2 }, { ...other, minWarm: 0 }]);
     await eventually(() => p.stats().warm === 2, 15_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(p.stats().warm).toBe(2);
-    p.setMinWarm({ ...hello, minWarm: 0 });
+    expect(p.codeInUse()).toEqual(new Set([hello.digest]));
+    p.keepWarm([]);
     await eventually(() => p.stats().warm === 0, 5000);
   });
 });

@@ -118,12 +118,22 @@ export class ContainerPool {
     }
   }
 
-  /** Keep at least `spec.minWarm` containers of this version initialised (0 forgets it). */
-  setMinWarm(spec: FunctionSpec): void {
-    const key = versionKey(spec);
-    for (const [k, s] of this.minWarm) if (s.name === spec.name && k !== key) this.minWarm.delete(k);
-    if (spec.minWarm > 0) this.minWarm.set(key, spec);
-    else this.minWarm.delete(key);
+  /**
+   * The function versions to keep `minWarm` containers of, all of them: a
+   * version left out (redeployed, minWarm back to 0, deleted) is no longer
+   * kept, and its idle containers expire with the keep-alive.
+   */
+  keepWarm(specs: FunctionSpec[]): void {
+    this.minWarm = new Map(specs.filter((s) => s.minWarm > 0).map((s) => [versionKey(s), s]));
+  }
+
+  /** Digests of the function code some container here holds (the layer store must not evict them). */
+  codeInUse(): Set<string> {
+    const digests = new Set<string>();
+    for (const e of this.entries.values()) {
+      if (e.slot.key !== undefined) digests.add(e.slot.key.slice(e.slot.key.indexOf(':') + 1));
+    }
+    return digests;
   }
 
   stats() {

@@ -5,10 +5,18 @@
  * with the same connections and duration, in one run.
  *
  * The platform runs as `tsfn up` runs it: gateway, invoker and meter as
- * separate processes of the built CLI. OpenTelemetry tracing is on for the
- * platform when BENCH_TRACING=1.
+ * separate processes of the built CLI.
  *
- * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (3).
+ * BENCH_TRACING=1 turns OpenTelemetry tracing on in the platform the way an
+ * operator would, through the standard variables only: every request sampled
+ * (always_on), spans batched and exported over OTLP/HTTP to a stand-in
+ * collector, a process of its own (test/support/otlp-sink.mjs) that answers
+ * every export and counts the spans. So the figure includes the whole cost a
+ * traced installation pays: context propagation, span creation, the Redis and
+ * PostgreSQL client instrumentations, serialisation (OTLP/protobuf, the
+ * default protocol) and the HTTP export.
+ *
+ * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_TRACING (0).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,20 +34,15 @@ import { requireWrk, wrk, type LoadResult } from './support/wrk.js';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TRACING = process.env.BENCH_TRACING === '1';
 
 requireWrk();
 const ctx = await benchContext();
 const dataDir = mkdtempSync(join(tmpdir(), 'tsfn-bench-http-'));
 const port = await freePort();
 const admin = `admin-${randomBytes(16).toString('hex')}`;
-const env = {
-  PATH: process.env.PATH, REDIS_URL: ctx.redisUrl, DATABASE_URL: ctx.databaseUrl, TSFN_PREFIX: ctx.prefix,
-  TSFN_DB_SCHEMA: ctx.schema, TSFN_DATA_DIR: dataDir, TSFN_PORT: String(port), TSFN_ADMIN_KEY: admin,
-  TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096',
-  ...(process.env.BENCH_TRACING === '1' ? { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'always_on' } : {}),
-};
 const children: ChildProcess[] = [];
-const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv = env) => {
+const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv) => {
   const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -54,11 +57,25 @@ const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv 
 
 const platform: LoadResult[] = [];
 const direct: LoadResult[] = [];
+let sink: string | undefined;
+let exported = '';
 try {
+  if (TRACING) {
+    const sinkPort = (await start([join(paths.root, 'test', 'support', 'otlp-sink.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim();
+    sink = `http://127.0.0.1:${sinkPort}`;
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, REDIS_URL: ctx.redisUrl, DATABASE_URL: ctx.databaseUrl, TSFN_PREFIX: ctx.prefix,
+    TSFN_DB_SCHEMA: ctx.schema, TSFN_DATA_DIR: dataDir, TSFN_PORT: String(port), TSFN_ADMIN_KEY: admin,
+    TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096',
+    ...(sink ? {
+      OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink}/v1/traces`, OTEL_TRACES_SAMPLER: 'always_on',
+    } : {}),
+  };
   const bin = join(paths.root, 'bin', 'tsfn.js');
-  await start([bin, 'gateway'], /listening on/);
-  await start([bin, 'invoker'], /running/);
-  await start([bin, 'meter'], /draining/);
+  await start([bin, 'gateway'], /listening on/, env);
+  await start([bin, 'invoker'], /running/, env);
+  await start([bin, 'meter'], /draining/, env);
   const url = `http://127.0.0.1:${port}`;
   const hello = await buildArtifact({ 'index.ts': (await import('node:fs')).readFileSync(join(paths.functions, 'hello', 'index.ts'), 'utf8') });
   const d = await deploy(url, admin, 'hello', { concurrency: CONNECTIONS, cpu: 1 }, hello.data);
@@ -67,11 +84,18 @@ try {
 
   const target = `${url}/fn/hello/?name=bench`;
   const baseline = `http://127.0.0.1:${directPort}/fn/hello/?name=bench`;
-  wrk(target, CONNECTIONS, 3);
+  // Warm-up: the platform's processes take some 10 s of load to reach their steady state (JIT).
+  wrk(target, CONNECTIONS, 10);
   wrk(baseline, CONNECTIONS, 2);
   for (let i = 0; i < RUNS; i++) {
     direct.push(wrk(baseline, CONNECTIONS, SECONDS));
     platform.push(wrk(target, CONNECTIONS, SECONDS));
+  }
+  if (sink) {
+    // The batch processors export every 5 s: give the last batch time to arrive.
+    await new Promise((r) => setTimeout(r, 6000));
+    const s = await (await fetch(`${sink}/stats`)).json() as { requests: { traces: number }; bytes: number; spans: number };
+    exported = `; ${s.spans} spans in ${s.requests.traces} OTLP exports (${(s.bytes / 1048576).toFixed(1)} MiB) reached the collector`;
   }
 } finally {
   for (const c of children.reverse()) {
@@ -87,7 +111,7 @@ try {
 const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
 const row = (name: string, rs: LoadResult[]) =>
   `${name.padEnd(28)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
-console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians; tracing ${process.env.BENCH_TRACING === '1' ? 'on' : 'off'}; ${new Date().toISOString()})\n`);
+console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians; tracing ${TRACING ? 'on' : 'off'}${exported}; ${new Date().toISOString()})\n`);
 console.log(row('direct Hono, one process', direct));
 console.log(row('tsfn (gateway..container)', platform));
 console.log(`\nthroughput ratio tsfn/direct = ${(m(platform, 'rps') / m(direct, 'rps')).toFixed(3)} (target >= 0.25)`);

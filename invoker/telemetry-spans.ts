@@ -17,7 +17,7 @@ import type { Invocation, InvocationResult } from './run-invocation.js';
  *       layer, launch, init (cold) · attach, init (prewarm) · resume (a frozen warm one)
  *     run             the function's own spans are its children (the invoke frame's traceparent)
  */
-export async function invocationSpan<T>(inv: Invocation, invoker: string, fn: (annotate: (r: InvocationResult) => void) => Promise<T>): Promise<T> {
+export async function invocationSpan<T>(inv: Invocation, fn: (annotate: (r: InvocationResult) => void) => Promise<T>): Promise<T> {
   const parent = contextFrom(inv.job.traceparent);
   const spec = inv.job.fn;
   const t = tracer();
@@ -30,9 +30,7 @@ export async function invocationSpan<T>(inv: Invocation, invoker: string, fn: (a
     startTime: pickedAt,
     attributes: {
       'faas.invocation_id': inv.id, 'faas.trigger': FAAS_TRIGGER[inv.job.trigger], 'faas.name': spec.name,
-      'faas.version': String(spec.version), 'faas.max_memory': spec.memory * 1048576,
-      'messaging.system': 'bullmq', 'messaging.operation.type': 'process', 'messaging.destination.name': 'invocations',
-      'tsfn.trigger': inv.job.trigger, 'tsfn.attempt': inv.attempt, 'tsfn.invoker': invoker,
+      'faas.version': String(spec.version), 'faas.max_memory': spec.memory * 1048576, 'tsfn.attempt': inv.attempt,
     },
   }, parent);
   try {
@@ -52,7 +50,6 @@ function annotate(span: Span, { record, container, reply }: InvocationResult): v
     'faas.coldstart': container ? container.start !== 'warm' : false,
     'tsfn.start': record.start, 'tsfn.status': record.status,
     'tsfn.cpu_us': record.cpuUs, 'tsfn.memory_peak_bytes': record.memoryPeakBytes,
-    'tsfn.queue_ms': record.queueMs, 'tsfn.init_ms': record.initMs, 'tsfn.duration_ms': record.durationMs, 'tsfn.billed_ms': record.billedMs,
   });
   if (record.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error?.detail ?? record.status });
 }

@@ -143,7 +143,8 @@ describe('traces, cold then warm', () => {
     const r = await record(p, t.invocationId);
     expect(r).toMatchObject({ start: 'cold', status: 'ok' });
     expect(Math.abs(ms(s.run) - r.durationMs)).toBeLessThan(0.05);
-    expect(s.invoke.attributes['tsfn.duration_ms']).toBe(r.durationMs);
+    expect(s.invoke.attributes['tsfn.cpu_us']).toBe(r.cpuUs);
+    expect(s.invoke.attributes['tsfn.memory_peak_bytes']).toBe(r.memoryPeakBytes);
     const [launch, init] = ['launch', 'init'].map((n) => t.spans.find((x) => x.name === n && parentOf(x) === id(s.acquire))!);
     expect(Math.abs(ms(launch!) + ms(init!) - r.initMs)).toBeLessThan(0.5);
     expect(ms(s.acquire)).toBeGreaterThanOrEqual(r.initMs - 0.05);

@@ -15,8 +15,8 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
  *
  * Only commands inside a trace get spans (requireParentSpan): BullMQ's and
  * the meter's polling would otherwise make a root trace per command. Redis
- * statements keep the command and its key, never its values: job data,
- * replies and metering records are function payloads.
+ * statements are the command alone: arguments are job data, replies and
+ * metering records (function payloads), and every byte is paid per span.
  */
 export function instrumentClients(): () => void {
   const off = registerInstrumentations({
@@ -36,10 +36,4 @@ export function instrumentClients(): () => void {
   return off;
 }
 
-const SCRIPT = /^(eval|evalsha|fcall|fcall_ro)$/i;
-
-function redisStatement(cmd: string, args: unknown[]): string {
-  const first = args[0];
-  if (SCRIPT.test(cmd) || typeof first !== 'string' || first.length > 200) return cmd;
-  return `${cmd} ${first}`;
-}
+const redisStatement = (cmd: string): string => cmd;

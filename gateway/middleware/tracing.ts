@@ -25,7 +25,7 @@ export const tracing = (): MiddlewareHandler<GatewayEnv> => async (c, next) => {
   const method = c.req.method;
   const span = tracer().startSpan(method, {
     kind: SpanKind.SERVER,
-    attributes: { 'http.request.method': method, 'url.path': c.req.path, 'url.scheme': new URL(c.req.url).protocol.slice(0, -1) },
+    attributes: { 'http.request.method': method, 'url.path': c.req.path },
   }, parent);
   try {
     await context.with(trace.setSpan(parent, span), next);

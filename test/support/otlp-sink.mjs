@@ -5,7 +5,7 @@
 // that exporters are answered even while the process that started it blocks
 // (bench:http runs wrk synchronously).
 //
-//   POST /v1/traces, /v1/metrics   OTLP/JSON (counted and, with OTLP_SINK_KEEP=1, kept) or protobuf (counted)
+//   POST /v1/traces, /v1/metrics   OTLP/JSON (with OTLP_SINK_KEEP=1, kept) or OTLP/protobuf; spans counted either way
 //   GET  /stats                    {"requests":{"traces":n,"metrics":n},"bytes":n,"spans":n}
 //   GET  /traces, /metrics         what was kept: the export requests' JSON bodies
 import { createServer } from 'node:http';
@@ -29,6 +29,9 @@ const server = createServer((req, res) => {
           for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) stats.spans += (ss.spans ?? []).length;
         }
         if (keep) kept[signal].push(doc);
+      } else if (signal === 'traces') {
+        // ExportTraceServiceRequest.resource_spans(1) > ResourceSpans.scope_spans(2) > ScopeSpans.spans(2)
+        for (const rs of fields(body, 1)) for (const ss of fields(rs, 2)) stats.spans += fields(ss, 2).length;
       }
       res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' });
       res.end((req.headers['content-type'] ?? '').includes('json') ? '{}' : '');
@@ -39,6 +42,33 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
   });
 });
+
+/** The length-delimited fields numbered `wanted` of a protobuf message (others skipped unread). */
+function fields(buf, wanted) {
+  const out = [];
+  let i = 0;
+  const varint = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = buf[i++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < buf.length) {
+    const key = varint();
+    const type = key % 8;
+    if (type === 0) varint();
+    else if (type === 1) i += 8;
+    else if (type === 5) i += 4;
+    else if (type === 2) {
+      const len = varint();
+      if (Math.floor(key / 8) === wanted) out.push(buf.subarray(i, i + len));
+      i += len;
+    } else throw new Error(`protobuf wire type ${type} not expected in OTLP`);
+  }
+  return out;
+}
 
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

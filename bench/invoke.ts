@@ -3,7 +3,9 @@
  * gateway, next to a bare `node -e 0` start (clean environment), in one run.
  *
  *   bare    spawn `env -i node -e 0` and wait for it to exit
- *   cold    pool.acquire (container start + shim boot + function import) + first run
+ *   cold    pool.acquire (container start + shim boot + function import) + first run,
+ *           for the fetch-style hello and a Lambda-style one (Node 20 loads its fetch
+ *           classes, Request/Response, on first use: some 17 ms of a fetch-style cold start)
  *   prewarm pool.acquire from a booted stem cell (thaw, attach code, import) + first run
  *   warm    pool.acquire of an idle container (thaw) + run
  *   queue   warm, but the whole invoker path: BullMQ job, worker, pool, run, reply on Redis
@@ -27,13 +29,16 @@ import { testConfig } from '../test/support/platform.js';
 const N = Number(process.env.BENCH_N ?? 30);
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 2000);
 const HELLO = { 'index.ts': 'export default { fetch: () => new Response("Hello, world!") };' };
+const HELLO_LAMBDA = { 'index.ts': 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }' };
 
 const ctx = await benchContext();
 const config = testConfig(ctx, { TSFN_PREWARM: '0' });
 const host = await prepareHost(config, ctx.db, newOwnerId('inv'));
 const client = await InvokeClient.open(ctx);
 const hello = await client.deploy('hello', HELLO);
+const helloLambda = await client.deploy('hello-lambda', HELLO_LAMBDA);
 await host.code.dir(hello);
+await host.code.dir(helloLambda);
 
 const run = async (l: Lease) => {
   const out = await l.container.run({
@@ -42,9 +47,9 @@ const run = async (l: Lease) => {
   }, Buffer.alloc(0), 10_000);
   if (out.kind !== 'result') throw new Error(`run failed: ${out.kind}`);
 };
-const acquireRun = async (pool: ContainerPool, release: boolean) => {
+const acquireRun = async (pool: ContainerPool, release: boolean, fn = hello) => {
   const t0 = performance.now();
-  const a = await pool.acquire(hello, Date.now() + 30_000);
+  const a = await pool.acquire(fn, Date.now() + 30_000);
   if (a.kind !== 'lease') throw new Error(`init failed: ${JSON.stringify(a.outcome)}`);
   await run(a.lease);
   const ms = performance.now() - t0;
@@ -57,6 +62,7 @@ const waitFor = async (check: () => boolean) => {
 
 const bare: number[] = [];
 const cold: number[] = [];
+const coldLambda: number[] = [];
 const prewarm: number[] = [];
 const warm: number[] = [];
 const queued: number[] = [];
@@ -71,6 +77,7 @@ try {
     const c = await acquireRun(coldPool, false);
     if (c.start !== 'cold') throw new Error(`expected cold, got ${c.start}`);
     cold.push(c.ms);
+    coldLambda.push((await acquireRun(coldPool, false, helloLambda)).ms);
     await waitFor(() => stemPool.stats().prewarm === 1);
     await new Promise((r) => setTimeout(r, 150));
     const p = await acquireRun(stemPool, false);
@@ -110,9 +117,10 @@ console.log(`\nbench:invoke  (hello function, 128 MiB; ${new Date().toISOString(
 console.log(`${''.padEnd(34)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`);
 console.log(row('bare `env -i node -e 0`', bare));
 console.log(row('cold (start + init + run)', cold));
+console.log(row('cold, Lambda-style hello', coldLambda));
 console.log(row('prewarm (specialise + init + run)', prewarm));
 console.log(row('warm (acquire + run)', warm));
 console.log(row('warm through BullMQ + reply', queued));
-console.log(`\ncold / bare = ${(median(cold) / median(bare)).toFixed(2)} (target <= 1.3)`);
+console.log(`\ncold / bare = ${(median(cold) / median(bare)).toFixed(2)} (target <= 1.3); Lambda-style ${(median(coldLambda) / median(bare)).toFixed(2)}`);
 console.log(`prewarm p50 = ${fmt(median(prewarm))} (target <= 10 ms)`);
 console.log(`warm invoker overhead p50 = ${fmt(median(warm), 3)} (target <= 1 ms)`);

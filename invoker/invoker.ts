@@ -1,4 +1,5 @@
 import { hostname, availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../core/config.js';
 import { MeteringStream } from '../core/metering.js';
@@ -57,7 +58,7 @@ export async function prepareHost(config: Config, db: Db, owner: string): Promis
   layers.markUsed(base.digest);
   await layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576);
   const factory = new LauncherFactory(cgroups, {
-    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV,
+    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV, runDir: join(config.TSFN_DATA_DIR, 'run'),
     maxFrameBytes: MAX_RESPONSE_BYTES + 1048576, startTimeoutMs: 10_000,
   });
   return { factory, code: new CodeLayers(layers, db), layers, baseLayer: base.path };

@@ -1,7 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import type { Readable } from 'node:stream';
-import type { Socket } from 'node:net';
 import type { Cgroup } from '../cgroups/cgroup.js';
 import type { InitFrame, InvokeFrame, LogLine } from '../../core/schemas/control.js';
 import { ControlChannel, type ShimFrame } from './control-channel.js';
@@ -12,6 +8,7 @@ import type { AttachServer } from './attach-server.js';
 import { launcherArgs } from './launcher-args.js';
 import { launcherFailure } from './launcher-exit-codes.js';
 import { LogCollector } from './log-collector.js';
+import type { LaunchedProcess, SpawnServer } from './spawn-server.js';
 
 export interface LaunchConfig {
   launcher: string;
@@ -19,6 +16,8 @@ export interface LaunchConfig {
   /** argv of the shim inside the container. */
   shimArgv(opts: { memoryMiB: number; start: 'cold' | 'prewarm' }): string[];
   shimEnv: Readonly<Record<string, string>>;
+  /** A directory only root may enter, for the spawn server's socket. */
+  runDir: string;
   /** Largest frame the shim may send (response body + headers). */
   maxFrameBytes: number;
   startTimeoutMs: number;
@@ -50,36 +49,38 @@ export class LauncherContainer implements Container {
     readonly id: string,
     public limits: ContainerLimits,
     private readonly cgroup: Cgroup,
-    private readonly child: ChildProcess,
+    private readonly proc: LaunchedProcess,
     private readonly channel: ControlChannel,
-    private readonly config: LaunchConfig,
     private readonly attacher: AttachServer,
   ) {
-    this.exited = once(child, 'exit').then(([code, signal]) => {
-      this.exitCode = code ?? (signal ? 128 : null);
+    this.exited = proc.exited.then((code) => {
+      this.exitCode = code;
       this.stateNow = 'dead';
     });
     channel.listen((f) => this.onFrame(f), (err) => this.onFailure(err));
-    for (const [stream, level] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
-      stream!.on('data', (b: Buffer) => {
-        if (this.stateNow === 'starting') this.stderrTail = (this.stderrTail + b.toString()).slice(-2000);
-        this.logs.raw(level, b.toString());
-      });
-    }
+    proc.output.on('data', (b: Buffer) => {
+      if (this.stateNow === 'starting') this.stderrTail = (this.stderrTail + b.toString()).slice(-2000);
+      this.logs.raw('stderr', b.toString());
+    });
+    proc.output.on('error', () => {});
+    proc.output.resume();
   }
 
-  static async start(spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig, attacher: AttachServer): Promise<LauncherContainer> {
+  static async start(
+    spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig, spawner: SpawnServer, attacher: AttachServer,
+  ): Promise<LauncherContainer> {
     const args = launcherArgs({
       layers: [config.baseLayer], upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
       binds: spec.codeDir ? [{ source: spec.codeDir, target: '/var/task', readOnly: true }] : [],
       passFds: [3], infoFd: 4, cwd: '/tmp',
       argv: config.shimArgv({ memoryMiB: spec.limits.memoryMiB, start: spec.codeDir ? 'cold' : 'prewarm' }),
     });
-    const child = spawn(config.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: {} });
-    const channel = new ControlChannel(child.stdio[3] as Socket, config.maxFrameBytes);
-    const c = new LauncherContainer(spec.id, spec.limits, cgroup, child, channel, config, attacher);
+    const proc = await spawner.launch(args);
+    const channel = new ControlChannel(proc.control, config.maxFrameBytes);
+    proc.control.resume();
+    const c = new LauncherContainer(spec.id, spec.limits, cgroup, proc, channel, attacher);
     try {
-      c.initPid = await readInfoPid(child.stdio[4] as Readable, config.startTimeoutMs);
+      c.initPid = await withTimeout(proc.initPid, config.startTimeoutMs, 'the launcher did not report its pid');
       await c.expect((f) => f.t === 'ready', config.startTimeoutMs, 'start');
       c.stateNow = 'ready';
       return c;
@@ -157,8 +158,10 @@ export class LauncherContainer implements Container {
     this.stateNow = 'dead';
     this.channel.close();
     await this.cgroup.destroy();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGKILL');
+    if (this.exitCode === null) {
+      try {
+        process.kill(this.proc.launcherPid, 'SIGKILL');
+      } catch { /* already gone */ }
       await this.exited;
     }
   }
@@ -242,20 +245,12 @@ export class LauncherContainer implements Container {
 
 class DeadlineError extends Error {}
 
-async function readInfoPid(stream: Readable, timeoutMs: number): Promise<number> {
-  let text = '';
-  const timer = setTimeout(() => stream.destroy(new Error(`the launcher did not report its pid within ${timeoutMs} ms`)), timeoutMs);
-  try {
-    for await (const chunk of stream) {
-      text += chunk.toString();
-      if (text.includes('\n')) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  const pid = Number((JSON.parse(text.split('\n')[0] || '{}') as { pid?: number }).pid);
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`the launcher reported no pid (${JSON.stringify(text.slice(0, 100))})`);
-  return pid;
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export type { LogLine };

@@ -71,4 +71,7 @@ int attach_mount (const struct attach_config *cfg, launcher_error_t *err);
 /* Serves attach requests read from stdin until it closes (attach-server.c). */
 int attach_server (void);
 
+/* Starts containers on requests read from stdin (spawn-server.c). */
+int spawn_server (const char *socket_path);
+
 #endif

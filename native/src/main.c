@@ -25,6 +25,7 @@ static const char usage[]
       "         --userns[=BASE]        user namespace: container ids 0-65535 are host BASE+ [524288]\n"
       "       tsfn-launcher attach --pid PID --source HOSTDIR --target CTRPATH\n"
       "       tsfn-launcher attach-server    (requests PID<TAB>SOURCE<TAB>TARGET per line on stdin)\n"
+      "       tsfn-launcher spawn-server SOCKET   (requests ID\\0ARG\\0...\\0\\0 on stdin; see spawn-server.c)\n"
       "       tsfn-launcher --version\n";
 
 int
@@ -59,6 +60,8 @@ main (int argc, char **argv)
     }
   else if (argc == 2 && strcmp (argv[1], "attach-server") == 0)
     return attach_server ();
+  else if (argc == 3 && strcmp (argv[1], "spawn-server") == 0)
+    return spawn_server (argv[2]);
   else
     {
       make_error (&err, 0, "unknown command `%s` (see tsfn-launcher --help)",

@@ -11,6 +11,8 @@ export interface Invocation {
   attempt: number;
   job: InvocationJob;
   queuedAt: number;
+  /** When this invoker took the job (epoch ms): the end of its time in the queue. */
+  pickedAt: number;
   /** Epoch ms by which the function must have answered. */
   deadline: number;
 }
@@ -32,7 +34,7 @@ export interface InvocationResult {
 export async function runInvocation(pool: ContainerPool, inv: Invocation, invoker: string): Promise<InvocationResult> {
   const { job } = inv;
   const spec = job.fn;
-  const startedAt = Date.now();
+  const startedAt = inv.pickedAt;
   const done = (status: InvocationStatus, start: StartKind, m: { initMs: number; durationMs: number; cpuUs: number; memoryPeakBytes: number },
     logs: LogLine[], http?: Reply['http'], error?: Reply['error'], container?: InvocationResult['container']): InvocationResult => {
     const record = meteringRecord({

@@ -21,7 +21,7 @@ export async function invocationSpan<T>(inv: Invocation, fn: (annotate: (r: Invo
   const parent = contextFrom(inv.job.traceparent);
   const spec = inv.job.fn;
   const t = tracer();
-  const pickedAt = Date.now();
+  const { pickedAt } = inv;
   t.startSpan('queue wait', {
     startTime: Math.min(inv.queuedAt, pickedAt), attributes: { 'messaging.destination.name': 'invocations', 'tsfn.attempt': inv.attempt },
   }, parent).end(pickedAt);

@@ -74,6 +74,7 @@ export class InvokerWorker {
       attempt: job.attemptsMade + 1,
       job: data,
       queuedAt: data.queuedAt ?? job.timestamp,
+      pickedAt: now,
       deadline: data.deadline ?? now + spec.timeout * 1000 + START_SLACK_MS,
     };
     return invocationSpan(inv, async (annotate) => {

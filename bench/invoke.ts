@@ -2,7 +2,8 @@
  * npm run bench:invoke: invocation latency through the invoker, without the
  * gateway, next to a bare `node -e 0` start (clean environment), in one run.
  *
- *   bare    spawn `env -i node -e 0` and wait for it to exit
+ *   bare    spawn `env -i node -e 0` and wait for it to exit (timed from a small
+ *           helper process: this large one would add its own fork cost)
  *   cold    pool.acquire (container start + shim boot + function import) + first run,
  *           for the fetch-style hello and a Lambda-style one (Node 20 loads its fetch
  *           classes, Request/Response, on first use: some 17 ms of a fetch-style cold start)
@@ -16,7 +17,9 @@
  *
  * Environment: BENCH_N (cold/prewarm samples, 30), BENCH_WARM_N (warm samples, 2000).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { paths } from '../core/paths.js';
 import { newInvocationId } from '../core/ids.js';
 import { newOwnerId } from '../invoker/cgroups/cgroup.js';
 import { poolOptions, prepareHost, startInvoker } from '../invoker/invoker.js';
@@ -28,6 +31,7 @@ import { testConfig } from '../test/support/platform.js';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 2000);
+const BARE_NODE = join(paths.root, 'bench', 'support', 'bare-node.mjs');
 const HELLO = { 'index.ts': 'export default { fetch: () => new Response("Hello, world!") };' };
 const HELLO_LAMBDA = { 'index.ts': 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }' };
 
@@ -71,9 +75,7 @@ try {
   const stemPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 1 });
   stemPool.start();
   for (let i = 0; i < N; i++) {
-    const t0 = performance.now();
-    spawnSync(process.execPath, ['-e', '0'], { env: {}, stdio: 'ignore' });
-    bare.push(performance.now() - t0);
+    bare.push(Number(execFileSync(process.execPath, [BARE_NODE], { env: {} }).toString()));
     const c = await acquireRun(coldPool, false);
     if (c.start !== 'cold') throw new Error(`expected cold, got ${c.start}`);
     cold.push(c.ms);

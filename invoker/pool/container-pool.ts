@@ -182,7 +182,6 @@ export class ContainerPool {
     clearTimeout(e.pauseTimer);
     const t0 = performance.now();
     const c = e.container!;
-    this.fillStems();
     try {
       if (e.paused) {
         await c.resume();
@@ -249,6 +248,10 @@ export class ContainerPool {
       release: (healthy) => {
         if (released) return;
         released = true;
+        // The stem cell taken is replaced once its first invocation is over, so
+        // that booting the replacement does not compete with it for CPU; the
+        // periodic maintenance fills up as well if the invocation runs long.
+        if (start === 'prewarm') this.fillStems();
         if (!healthy || this.closed) {
           void this.destroy(e.slot.id);
           return;

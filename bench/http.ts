@@ -20,8 +20,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { paths } from '../core/paths.js';
@@ -38,7 +36,7 @@ const TRACING = process.env.BENCH_TRACING === '1';
 
 requireWrk();
 const ctx = await benchContext();
-const dataDir = mkdtempSync(join(tmpdir(), 'tsfn-bench-http-'));
+const dataDir = ctx.dataDir;
 const port = await freePort();
 const admin = `admin-${randomBytes(16).toString('hex')}`;
 const children: ChildProcess[] = [];
@@ -104,7 +102,6 @@ try {
       await once(c, 'exit');
     }
   }
-  rmSync(dataDir, { recursive: true, force: true });
   await ctx.close();
 }
 

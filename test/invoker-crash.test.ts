@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../core/schemas/invocation.js';
 import { testContext, type TestContext } from './support/context.js';
 import { InvokeClient } from './support/invoke-client.js';
-import { spawnInvoker, waitExit } from './support/invoker-process.js';
+import { spawnInvoker, stopSpawnedInvokers, waitExit } from './support/invoker-process.js';
 import { streamEntry } from './support/metering-stream.js';
 import { testConfig } from './support/platform.js';
 import { requireRoot } from './support/root.js';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   config = testConfig(ctx);
   client = await InvokeClient.open(ctx);
 });
+afterEach(() => stopSpawnedInvokers());
 afterAll(async () => {
   await client?.close();
   await ctx?.close();

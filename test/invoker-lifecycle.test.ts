@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
 import { testContext, type TestContext } from './support/context.js';
 import { InvokeClient, text } from './support/invoke-client.js';
-import { spawnInvoker, waitExit } from './support/invoker-process.js';
+import { spawnInvoker, stopSpawnedInvokers, waitExit } from './support/invoker-process.js';
 import { testConfig } from './support/platform.js';
 import { requireRoot } from './support/root.js';
 
@@ -39,6 +39,7 @@ beforeAll(async () => {
     'index.ts': 'export default { async fetch() { await new Promise((r) => setTimeout(r, 1500)); return new Response("done"); } };',
   });
 });
+afterEach(() => stopSpawnedInvokers());
 afterAll(async () => {
   await client?.close();
   await ctx?.close();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, inject, it, beforeAll } from 'vitest';
 import { paths } from '../core/paths.js';
 import { requireRoot } from './support/root.js';
 
@@ -13,7 +13,7 @@ import { requireRoot } from './support/root.js';
 const probes = join(paths.root, 'test', 'fixtures', 'probes');
 const bin = join(paths.root, 'bin', 'tsfn.js');
 const exec = promisify(execFile);
-const dataDir = '/tmp/tsfn-test-run-data';
+const dataDir = inject('dataDir');
 
 async function tsfnRun(flags: string[], cmd: string[]) {
   try {

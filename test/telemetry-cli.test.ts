@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../core/paths.js';
@@ -83,7 +82,6 @@ afterAll(async () => {
     if (c.exitCode === null) c.kill('SIGTERM');
     await waitExit(c, 15_000);
   }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   await ctx?.close();
 });
 

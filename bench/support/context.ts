@@ -17,7 +17,7 @@ export async function benchContext(): Promise<BenchContext> {
   chmodSync(scratch, 0o755);
   const started: RunningService[] = [];
   const { redisUrl, databaseUrl } = await findServices(scratch, started, { durable: true });
-  const slice = await isolatedSlice(redisUrl, databaseUrl);
+  const slice = await isolatedSlice(redisUrl, databaseUrl, join(scratch, 'data'));
   return {
     ...slice,
     async close() {

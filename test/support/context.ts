@@ -12,6 +12,12 @@ export interface TestContext {
   prefix: string;
   /** PostgreSQL schema owned by this context, migrated. */
   schema: string;
+  /**
+   * Data directory for invokers (layers, sockets). Shared by the test files of
+   * a run, so the base layer is built once: the layer store is content
+   * addressed and safe for several processes.
+   */
+  dataDir: string;
   db: Db;
   redis: Redis;
   /** Removes every key and the schema; call in afterAll. */
@@ -20,14 +26,14 @@ export interface TestContext {
 
 /** An isolated slice of the shared Redis and PostgreSQL for one test file. */
 export function testContext(): Promise<TestContext> {
-  return isolatedSlice(inject('redisUrl'), inject('databaseUrl'));
+  return isolatedSlice(inject('redisUrl'), inject('databaseUrl'), inject('dataDir'));
 }
 
 /**
  * A Redis key prefix and a migrated PostgreSQL schema of their own, named
  * after this process so that a killed run's leftovers can be swept.
  */
-export async function isolatedSlice(redisUrl: string, databaseUrl: string): Promise<TestContext> {
+export async function isolatedSlice(redisUrl: string, databaseUrl: string, dataDir: string): Promise<TestContext> {
   const rand = randomBytes(4).toString('hex');
   const prefix = `${RUN_TAG}-${process.pid}-${rand}`;
   const schema = `tsfn_t_${process.pid}_${rand}`;
@@ -35,7 +41,7 @@ export async function isolatedSlice(redisUrl: string, databaseUrl: string): Prom
   await migrate(db, schema);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   return {
-    redisUrl, databaseUrl, prefix, schema, db, redis,
+    redisUrl, databaseUrl, prefix, schema, dataDir, db, redis,
     async close() {
       let cursor = '0';
       do {

@@ -11,6 +11,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     databaseUrl: string;
+    dataDir: string;
   }
 }
 
@@ -32,6 +33,7 @@ export default async function setup(project: TestProject) {
   await sweepDeadRuns(redisUrl, databaseUrl);
   project.provide('redisUrl', redisUrl);
   project.provide('databaseUrl', databaseUrl);
+  project.provide('dataDir', join(scratch, 'data'));
 
   return async () => {
     await sweepDeadRuns(redisUrl, databaseUrl);

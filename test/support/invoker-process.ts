@@ -12,6 +12,22 @@ export interface InvokerProcess {
   output(): string;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/**
+ * Stops every invoker a test spawned that is still running (SIGTERM, then
+ * SIGKILL): call it in afterEach, so that a failed assertion leaves none behind.
+ */
+export async function stopSpawnedInvokers(): Promise<void> {
+  await Promise.all([...spawned].map(async (child) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await waitExit(child, 20_000);
+    }
+    spawned.delete(child);
+  }));
+}
+
 /** `tsfn invoker` as a child process (the built CLI), for tests that signal or kill it. */
 export async function spawnInvoker(ctx: TestContext, config: Config, env: Record<string, string> = {}): Promise<InvokerProcess> {
   const child = spawn(process.execPath, [join(paths.root, 'bin', 'tsfn.js'), 'invoker'], {
@@ -22,6 +38,7 @@ export async function spawnInvoker(ctx: TestContext, config: Config, env: Record
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
   let out = '';
   child.stdout!.on('data', (b) => { out += b; });
   child.stderr!.on('data', (b) => { out += b; });

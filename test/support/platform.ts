@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { loadConfig, type Config } from '../../core/config.js';
 import { startGateway, type Gateway } from '../../gateway/server.js';
@@ -11,8 +8,8 @@ import { startTracing } from '../../core/telemetry/tracing.js';
 import type { TestContext } from './context.js';
 
 /** Config for one test file: its own Redis prefix, schema, data dir and a random admin key. */
-export function testConfig(ctx: Pick<TestContext, 'prefix' | 'schema'>, overrides: Record<string, string> = {}): Config & { dataDir: string } {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tsfn-test-data-'));
+export function testConfig(ctx: Pick<TestContext, 'prefix' | 'schema' | 'dataDir'>, overrides: Record<string, string> = {}): Config & { dataDir: string } {
+  const { dataDir } = ctx;
   const config = loadConfig({
     PATH: process.env.PATH,
     TSFN_PREFIX: ctx.prefix,
@@ -59,7 +56,6 @@ export async function startPlatform(ctx: TestContext, opts: {
       await invoker?.close();
       await gateway.close();
       await tracing?.shutdown();
-      rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,31 +1,22 @@
-import { ConfigError, loadConfig } from '../../core/config.js';
-import { startTelemetry } from '../../core/telemetry/process-telemetry.js';
-import { runMeter } from '../../invoker/metering/start-meter.js';
-import { parse } from '../args.js';
+import { redisKeys } from '../../core/redis-keys.js';
+import { startMeter } from '../../invoker/metering/start-meter.js';
+import { runComponent } from '../component.js';
 import type { Command } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
 
 /**
  * `tsfn meter`: the meter worker alone, in the foreground, for installations
  * that run it apart from `tsfn up`. SIGTERM or SIGINT finish the batch in
  * flight and exit.
  */
-const meter: Command = async (argv, ctx) => {
-  const { positionals } = parse(argv, {});
-  if (positionals.length) throw new UsageError('usage: tsfn meter (configured by REDIS_URL, DATABASE_URL, TSFN_PREFIX, TSFN_DB_SCHEMA)');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
-  if (!config.REDIS_URL || !config.DATABASE_URL) {
-    throw new CliError('Not configured', 'tsfn meter needs REDIS_URL and DATABASE_URL: the Redis and PostgreSQL the gateways and invokers use');
-  }
-  const telemetry = startTelemetry('tsfn-meter');
-  await runMeter(config, ctx.err);
-  await telemetry.shutdown();
-  return 0;
-};
+const meter: Command = (argv, ctx) => runComponent(argv, ctx, {
+  name: 'meter',
+  usage: 'usage: tsfn meter (configured by REDIS_URL, DATABASE_URL, TSFN_PREFIX, TSFN_DB_SCHEMA)',
+  async start(config, urls) {
+    const m = await startMeter({ config, ...urls, log: (line) => ctx.err(line) });
+    return {
+      banner: `meter: ${m.worker.consumer} draining ${redisKeys(config.TSFN_PREFIX).meteringStream}`,
+      close: () => m.stop(),
+    };
+  },
+});
 export default meter;

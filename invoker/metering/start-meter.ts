@@ -27,7 +27,7 @@ export interface RunningMeter {
 /**
  * The meter of one process: a MeterWorker draining the metering stream into
  * PostgreSQL, and hourly retention. `tsfn up` runs it beside the gateway and
- * invoker; `tsfn meter` runs it alone (runMeter).
+ * invoker; `tsfn meter` runs it alone.
  */
 export async function startMeter(opts: MeterOptions): Promise<RunningMeter> {
   const { config } = opts;
@@ -63,19 +63,6 @@ export async function startMeter(opts: MeterOptions): Promise<RunningMeter> {
 }
 
 /** Runs the meter in the foreground until SIGTERM or SIGINT (`tsfn meter`). */
-export async function runMeter(config: Config, log = toStderr): Promise<void> {
-  if (!config.REDIS_URL || !config.DATABASE_URL) {
-    throw new Error('the meter needs REDIS_URL and DATABASE_URL (the installation\'s shared Redis and PostgreSQL)');
-  }
-  const meter = await startMeter({ config, redisUrl: config.REDIS_URL, databaseUrl: config.DATABASE_URL, log });
-  log(`meter: ${meter.worker.consumer} draining ${redisKeys(config.TSFN_PREFIX).meteringStream}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await meter.stop();
-}
-
 const toStderr = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };

@@ -20,8 +20,6 @@ export interface RedisKeys {
   logs(fn: string): string;
   /** Pub/sub channel telling gateways that a function changed (cache drop). */
   functionChanged: string;
-  /** List of dead-lettered async invocation ids. */
-  deadLetter: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -34,12 +32,10 @@ export function redisKeys(prefix: string): RedisKeys {
     invoker: (id) => `${prefix}:invoker:${id}`,
     logs: (fn) => `${prefix}:logs:${fn}`,
     functionChanged: `${prefix}:function-changed`,
-    deadLetter: `${prefix}:dead-letter`,
   };
 }
 
 /** BullMQ queue names. */
 export const QUEUES = {
   invocations: 'invocations',
-  schedules: 'schedules',
 } as const;

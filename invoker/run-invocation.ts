@@ -68,7 +68,7 @@ export async function runInvocation(pool: ContainerPool, inv: Invocation, invoke
       return done('error', acquired.start, m, lines, undefined,
         { title: 'Function Failed', detail: `the function failed to initialise: ${o.error.name}: ${o.error.message}` }, container);
     }
-    return done(o.kind, acquired.start, m, [], undefined, failure(o.kind, o.kind === 'crash' ? o.detail : undefined, spec.timeout, spec.memory, 'initialising'), container);
+    return done(o.kind, acquired.start, m, [], undefined, failure(o.kind, o.kind === 'crash' ? o.detail : undefined, pool.initTimeoutMs / 1000, spec.memory, 'initialising'), container);
   }
 
   const { lease } = acquired;
@@ -108,8 +108,9 @@ export async function runInvocation(pool: ContainerPool, inv: Invocation, invoke
   }
 }
 
-function failure(kind: 'timeout' | 'oom' | 'crash', detail: string | undefined, timeoutS: number, memoryMiB: number, phase: string): Reply['error'] {
-  if (kind === 'timeout') return { title: 'Function Timeout', detail: `the function did not finish ${phase} within ${timeoutS} s and was stopped` };
+/** `limitS`: the time the phase had (init has its own limit; a run has the function's timeout). */
+function failure(kind: 'timeout' | 'oom' | 'crash', detail: string | undefined, limitS: number, memoryMiB: number, phase: string): Reply['error'] {
+  if (kind === 'timeout') return { title: 'Function Timeout', detail: `the function did not finish ${phase} within ${limitS} s and was stopped` };
   if (kind === 'oom') return { title: 'Function Failed', detail: `the function ran out of memory (${memoryMiB} MiB) while ${phase} and was killed` };
   return { title: 'Function Failed', detail: `the function crashed while ${phase}: ${detail ?? 'its process ended'}` };
 }

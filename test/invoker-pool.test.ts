@@ -145,6 +145,16 @@ describe('ContainerPool', () => {
     again.release(true);
   });
 
+  it('gives up on a module that never finishes initialising, at the init limit, and destroys its container', async () => {
+    const hang = await client.deploy('hang-init', { 'index.ts': 'await new Promise(() => {}); export default { fetch: () => new Response("never") };' });
+    const p = makePool({ initTimeoutMs: 500 });
+    const t0 = Date.now();
+    const a = await p.acquire(hang, soon());
+    expect(a).toMatchObject({ kind: 'init-failed', start: 'cold', outcome: { kind: 'timeout' } });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(p.stats()).toMatchObject({ warm: 0, busy: 0, starting: 0 });
+  });
+
   it('keeps minWarm containers initialised without any invocation', async () => {
     const p = makePool({ keepAliveMs: 500 });
     p.keepWarm([{ ...hello, minWarm: 2 }, { ...other, minWarm: 0 }]);

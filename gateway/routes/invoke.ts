@@ -13,7 +13,7 @@ import { gatewayMetrics } from './metrics.js';
 
 export const SYNC_BODY_LIMIT = 6 * 1024 * 1024;
 /** Time a sync invocation may spend queued and starting on top of its timeout. */
-export const QUEUE_SLACK_MS = 2_000;
+const QUEUE_SLACK_MS = 2_000;
 /** The gateway answers 504 itself this long after the invoker should have. */
 const REPLY_GRACE_MS = 500;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', 'authorization']);
@@ -26,7 +26,7 @@ export function invokeRoutes(deps: GatewayDeps) {
     const m = /^([a-z][a-z0-9-]{0,62})(?:@([1-9][0-9]{0,8}))?$/.exec(target);
     if (!m) throw new BadRequest(`"${target}" is not a function name (^[a-z][a-z0-9-]{0,62}$, optionally @version)`);
     const resolved = await deps.functions.resolve(m[1]!, m[2] ? Number(m[2]) : undefined);
-    authorize(resolved, c);
+    authorizeInvoke(resolved, c);
 
     const url = new URL(c.req.url);
     const prefix = `/fn/${target}`;
@@ -47,14 +47,13 @@ export function invokeRoutes(deps: GatewayDeps) {
   return app;
 }
 
-function authorize({ fn, version }: ResolvedFunction, c: Context<GatewayEnv>) {
+/** Public functions take anyone; a private one only a key of its account (or an admin key). */
+export function authorizeInvoke({ fn, version }: ResolvedFunction, c: Context<GatewayEnv>) {
   if (version.manifest.public) return;
   const p = c.get('principal');
   if (!p) throw new Unauthorized(`function ${fn.name} is private: call it with an API key of its account`);
   if (!canAccess(p, fn.account)) throw new Forbidden(`function ${fn.name} is private to another account`);
 }
-
-export { authorize as authorizeInvoke };
 
 type JobInput = Omit<InvocationJob, 'invocationId' | 'fn' | 'queuedAt' | 'deadline' | 'replyTo'>;
 

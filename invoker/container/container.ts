@@ -1,5 +1,8 @@
 import type { ErrorFrame, ErrorInfo, InitFrame, InvokeFrame, LogLine, ResultFrame } from '../../core/schemas/control.js';
 
+/** Pids a container may hold: Node's own threads plus what a function may spawn. */
+export const DEFAULT_PIDS = 512;
+
 /** Resources of one container; the cgroup enforces them. */
 export interface ContainerLimits {
   memoryMiB: number;

@@ -1,5 +1,5 @@
 import type { Cgroup } from '../cgroups/cgroup.js';
-import type { InitFrame, InvokeFrame, LogLine } from '../../core/schemas/control.js';
+import type { InitFrame, InvokeFrame } from '../../core/schemas/control.js';
 import { ControlChannel, type ShimFrame } from './control-channel.js';
 import type {
   Container, ContainerLimits, ContainerSpec, ContainerState, ContainerUsage, InitOutcome, RunOutcome,
@@ -24,8 +24,6 @@ export interface LaunchConfig {
 }
 
 const EXIT_OOM = 137;
-/** Pids a container may hold: Node's own threads plus what a function may spawn. */
-export const DEFAULT_PIDS = 512;
 
 type Pending = {
   accept(f: ShimFrame): void;
@@ -253,4 +251,3 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export type { LogLine };

@@ -7,9 +7,8 @@ import { detectCgroups, newOwnerId } from '../cgroups/cgroup.js';
 import { buildBaseLayer } from '../layers/base-layer.js';
 import { LayerStore } from '../layers/layer-store.js';
 import { SHIM_ENV } from '../runtime/shim-command.js';
-import { tmpBytes } from './container.js';
+import { DEFAULT_PIDS, tmpBytes } from './container.js';
 import { launcherArgs, type LaunchSpec } from './launcher-args.js';
-import { DEFAULT_PIDS } from './launcher-container.js';
 
 export interface OneOffOptions {
   dataDir: string;

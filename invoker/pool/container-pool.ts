@@ -1,8 +1,7 @@
 import { shortId } from '../../core/ids.js';
 import type { FunctionSpec } from '../../core/schemas/invocation.js';
 import type { StartKind } from '../../core/states.js';
-import { tmpBytes, type Container, type ContainerFactory, type ContainerLimits, type InitOutcome } from '../container/container.js';
-import { DEFAULT_PIDS } from '../container/launcher-container.js';
+import { DEFAULT_PIDS, tmpBytes, type Container, type ContainerFactory, type ContainerLimits, type InitOutcome } from '../container/container.js';
 import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
 
 export interface PoolOptions {
@@ -87,6 +86,11 @@ export class ContainerPool {
 
   constructor(private readonly opts: PoolOptions) {
     this.observer = opts.observer ?? QUIET;
+  }
+
+  /** How long a function's module may take to initialise. */
+  get initTimeoutMs(): number {
+    return this.opts.initTimeoutMs;
   }
 
   start(): void {

@@ -7,6 +7,8 @@ import { z } from 'zod';
  * The README's configuration table is written from this file.
  */
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** A switch: `1` on, `0` off; nothing else, so that a typo is an error rather than a silent default. */
+const flag = (on: boolean) => z.enum(['0', '1']).default(on ? '1' : '0').transform((v) => v === '1');
 
 const Env = z.object({
   REDIS_URL: z.string().url().optional(),
@@ -28,6 +30,8 @@ const Env = z.object({
   TSFN_LAYER_BUDGET_MIB: int(64).default(10240),
   TSFN_QUEUE_PER_FUNCTION: int(0).default(100),
   TSFN_JOB_LOCK_MS: int(1000).default(30_000),
+  /** The invoker keeps the kernel's cgroup favordynmods mode on while it runs (cgroup v1; native/README.md). */
+  TSFN_CGROUP_FAVOR_DYNMODS: flag(true),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -8,6 +8,7 @@ import { redisKeys } from '../core/redis-keys.js';
 import { FunctionSpec } from '../core/schemas/invocation.js';
 import { createDb, type Db } from '../infra/db.js';
 import { detectCgroups, newOwnerId } from './cgroups/cgroup.js';
+import { holdFavorDynmods, type FavorDynmods } from './cgroups/favor-dynmods.js';
 import { CodeLayers } from './code-layers.js';
 import { LauncherFactory } from './container/launcher-factory.js';
 import { buildBaseLayer } from './layers/base-layer.js';
@@ -74,7 +75,15 @@ export function poolOptions(config: Config, host: Host): PoolOptions {
   };
 }
 
-/** The invoker of this host: cleanup of a killed predecessor, base layer, pool, BullMQ worker, heartbeat. */
+/** Cheap cgroup migrations for every container start while the invoker runs (native/README.md, favor-dynmods). */
+async function favorDynmods(): Promise<FavorDynmods> {
+  const held = await holdFavorDynmods(paths.launcher);
+  if (held.state === 'held') console.error('invoker: cgroup favordynmods held (TSFN_CGROUP_FAVOR_DYNMODS=0 to leave the host setting alone)');
+  if (held.state === 'unsupported') console.error(`invoker: cgroup favordynmods unsupported, container starts may wait for RCU: ${held.detail}`);
+  return held;
+}
+
+/** The invoker of this host: cleanup of a killed predecessor, base layer, cgroup favordynmods, pool, BullMQ worker, heartbeat. */
 export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   const { config } = opts;
   if (process.getuid?.() !== 0) throw new Error('the invoker must run as root (namespaces, mounts, cgroups)');
@@ -82,6 +91,7 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   const keys = redisKeys(config.TSFN_PREFIX);
   const db = createDb(opts.databaseUrl, config.TSFN_DB_SCHEMA, 4);
   const host = await prepareHost(config, db, id);
+  const dynmods = config.TSFN_CGROUP_FAVOR_DYNMODS ? await favorDynmods() : undefined;
   const telemetry = new InvokerTelemetry();
   const pool = new ContainerPool({ ...poolOptions(config, host), observer: telemetry.observer, ...opts.pool });
   telemetry.observe(pool);
@@ -133,6 +143,7 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
       await worker.close();
       await pool.shutdown();
       await host.factory.destroyAll();
+      await dynmods?.release();
       await redis.multi().zrem(keys.invokers, id).del(keys.invoker(id)).exec().catch(() => {});
       redis.disconnect();
       await db.end();

@@ -74,4 +74,8 @@ int attach_server (void);
 /* Starts containers on requests read from stdin (spawn-server.c). */
 int spawn_server (const char *socket_path);
 
+/* Holds a favordynmods cgroup hierarchy until stdin closes (favor-dynmods.c).
+   Returns 0 also when it is unneeded or the kernel refuses. */
+int favor_dynmods (launcher_error_t *err);
+
 #endif

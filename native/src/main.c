@@ -26,6 +26,7 @@ static const char usage[]
       "       tsfn-launcher attach --pid PID --source HOSTDIR --target CTRPATH\n"
       "       tsfn-launcher attach-server    (requests PID<TAB>SOURCE<TAB>TARGET per line on stdin)\n"
       "       tsfn-launcher spawn-server SOCKET   (requests ID\\0ARG\\0...\\0\\0 on stdin; see spawn-server.c)\n"
+      "       tsfn-launcher favor-dynmods    (cgroup favordynmods on until stdin closes; see favor-dynmods.c)\n"
       "       tsfn-launcher --version\n";
 
 int
@@ -62,6 +63,8 @@ main (int argc, char **argv)
     return attach_server ();
   else if (argc == 3 && strcmp (argv[1], "spawn-server") == 0)
     return spawn_server (argv[2]);
+  else if (argc == 2 && strcmp (argv[1], "favor-dynmods") == 0)
+    ret = favor_dynmods (&err);
   else
     {
       make_error (&err, 0, "unknown command `%s` (see tsfn-launcher --help)",

@@ -7,25 +7,32 @@
  * The platform runs as `tsfn up` runs it: gateway, invoker and meter as
  * separate processes of the built CLI.
  *
- * BENCH_TRACING=1 turns OpenTelemetry tracing on in the platform the way an
+ * BENCH_TRACING=1 also starts a second, identical platform (its own prefix,
+ * schema and data directory) with OpenTelemetry tracing turned on the way an
  * operator would, through the standard variables only: every request sampled
  * (always_on), spans batched and exported over OTLP/HTTP to a stand-in
  * collector, a process of its own (test/support/otlp-sink.mjs) that answers
- * every export and counts the spans. So the figure includes the whole cost a
- * traced installation pays: context propagation, span creation, the Redis and
- * PostgreSQL client instrumentations, serialisation (OTLP/protobuf, the
- * default protocol) and the HTTP export.
+ * every export and counts the spans. Each round then drives direct, untraced
+ * and traced in turn, so the traced/untraced ratio is measured side by side.
+ * The figure includes the whole cost a traced installation pays: context
+ * propagation, span creation, the Redis and PostgreSQL client
+ * instrumentations, serialisation (OTLP/protobuf, the default protocol) and
+ * the HTTP export.
  *
- * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (3), BENCH_TRACING (0).
+ * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (3),
+ * BENCH_TRACING (0), BENCH_TRACED_<NAME> (sets NAME for the traced platform only,
+ * e.g. BENCH_TRACED_OTEL_TRACES_SAMPLER=parentbased_traceidratio), BENCH_NODE_ARGS (node options for the platforms' processes,
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { paths } from '../core/paths.js';
 import { freePort } from '../infra/services/free-port.js';
 import { buildArtifact, deploy } from '../test/support/artifacts.js';
-import { benchContext } from './support/context.js';
+import { benchContext, type BenchContext } from './support/context.js';
 import { median } from './support/stats.js';
 import { requireWrk, wrk, type LoadResult } from './support/wrk.js';
 
@@ -33,12 +40,10 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TRACING = process.env.BENCH_TRACING === '1';
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 requireWrk();
-const ctx = await benchContext();
-const dataDir = ctx.dataDir;
-const port = await freePort();
-const admin = `admin-${randomBytes(16).toString('hex')}`;
+const contexts: BenchContext[] = [];
 const children: ChildProcess[] = [];
 const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv) => {
   const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,41 +58,55 @@ const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv)
   return out;
 };
 
-const platform: LoadResult[] = [];
-const direct: LoadResult[] = [];
-let sink: string | undefined;
+/** Gateway, invoker and meter on a slice of their own, with hello deployed; the URL to drive. */
+async function platform(otel: NodeJS.ProcessEnv): Promise<string> {
+  const ctx = await benchContext();
+  contexts.push(ctx);
+  const port = await freePort();
+  const admin = `admin-${randomBytes(16).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, REDIS_URL: ctx.redisUrl, DATABASE_URL: ctx.databaseUrl, TSFN_PREFIX: ctx.prefix,
+    TSFN_DB_SCHEMA: ctx.schema, TSFN_DATA_DIR: ctx.dataDir, TSFN_PORT: String(port), TSFN_ADMIN_KEY: admin,
+    TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096', ...otel,
+  };
+  const bin = join(paths.root, 'bin', 'tsfn.js');
+  await start([...NODE_ARGS, bin, 'gateway'], /listening on/, env);
+  await start([...NODE_ARGS, bin, 'invoker'], /running/, env);
+  await start([...NODE_ARGS, bin, 'meter'], /draining/, env);
+  const url = `http://127.0.0.1:${port}`;
+  const hello = await buildArtifact({ 'index.ts': readFileSync(join(paths.functions, 'hello', 'index.ts'), 'utf8') });
+  const d = await deploy(url, admin, 'hello', { concurrency: CONNECTIONS, cpu: 1 }, hello.data);
+  if (d.status !== 201) throw new Error(`deploy failed: ${JSON.stringify(d.body)}`);
+  return `${url}/fn/hello/?name=bench`;
+}
+
+/** BENCH_TRACED_<NAME>=value variables, as NAME=value for the traced platform. */
+function tracedOverrides(): NodeJS.ProcessEnv {
+  const prefix = 'BENCH_TRACED_';
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+const results: Record<'direct' | 'untraced' | 'traced', LoadResult[]> = { direct: [], untraced: [], traced: [] };
 let exported = '';
 try {
+  const targets: Partial<Record<keyof typeof results, string>> = {};
+  targets.untraced = await platform({});
+  let sink: string | undefined;
   if (TRACING) {
     const sinkPort = (await start([join(paths.root, 'test', 'support', 'otlp-sink.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim();
     sink = `http://127.0.0.1:${sinkPort}`;
-  }
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, REDIS_URL: ctx.redisUrl, DATABASE_URL: ctx.databaseUrl, TSFN_PREFIX: ctx.prefix,
-    TSFN_DB_SCHEMA: ctx.schema, TSFN_DATA_DIR: dataDir, TSFN_PORT: String(port), TSFN_ADMIN_KEY: admin,
-    TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096',
-    ...(sink ? {
+    targets.traced = await platform({
       OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink}/v1/traces`, OTEL_TRACES_SAMPLER: 'always_on',
-    } : {}),
-  };
-  const bin = join(paths.root, 'bin', 'tsfn.js');
-  await start([bin, 'gateway'], /listening on/, env);
-  await start([bin, 'invoker'], /running/, env);
-  await start([bin, 'meter'], /draining/, env);
-  const url = `http://127.0.0.1:${port}`;
-  const hello = await buildArtifact({ 'index.ts': (await import('node:fs')).readFileSync(join(paths.functions, 'hello', 'index.ts'), 'utf8') });
-  const d = await deploy(url, admin, 'hello', { concurrency: CONNECTIONS, cpu: 1 }, hello.data);
-  if (d.status !== 201) throw new Error(`deploy failed: ${JSON.stringify(d.body)}`);
+      ...tracedOverrides(),
+    });
+  }
   const directPort = Number((await start([join(paths.root, 'bench', 'support', 'direct-hono.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim());
+  targets.direct = `http://127.0.0.1:${directPort}/fn/hello/?name=bench`;
 
-  const target = `${url}/fn/hello/?name=bench`;
-  const baseline = `http://127.0.0.1:${directPort}/fn/hello/?name=bench`;
   // Warm-up: the platform's processes take some 10 s of load to reach their steady state (JIT).
-  wrk(target, CONNECTIONS, 10);
-  wrk(baseline, CONNECTIONS, 2);
+  for (const [name, url] of Object.entries(targets)) wrk(url, CONNECTIONS, name === 'direct' ? 2 : 10);
   for (let i = 0; i < RUNS; i++) {
-    direct.push(wrk(baseline, CONNECTIONS, SECONDS));
-    platform.push(wrk(target, CONNECTIONS, SECONDS));
+    for (const [name, url] of Object.entries(targets)) results[name as keyof typeof results].push(wrk(url, CONNECTIONS, SECONDS));
   }
   if (sink) {
     // The batch processors export every 5 s: give the last batch time to arrive.
@@ -102,14 +121,19 @@ try {
       await once(c, 'exit');
     }
   }
-  await ctx.close();
+  for (const ctx of contexts) await ctx.close();
 }
 
 const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
 const row = (name: string, rs: LoadResult[]) =>
-  `${name.padEnd(28)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
-console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians; tracing ${TRACING ? 'on' : 'off'}${exported}; ${new Date().toISOString()})\n`);
-console.log(row('direct Hono, one process', direct));
-console.log(row('tsfn (gateway..container)', platform));
-console.log(`\nthroughput ratio tsfn/direct = ${(m(platform, 'rps') / m(direct, 'rps')).toFixed(3)} (target >= 0.25)`);
-console.log(`p50 overhead = ${(m(platform, 'p50') - m(direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
+  `${name.padEnd(34)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
+console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians${exported}; ${new Date().toISOString()})\n`);
+console.log(row('direct Hono, one process', results.direct));
+console.log(row('tsfn (gateway..container)', results.untraced));
+if (TRACING) console.log(row('tsfn, traced (always_on, OTLP)', results.traced));
+console.log(`\nthroughput ratio tsfn/direct = ${(m(results.untraced, 'rps') / m(results.direct, 'rps')).toFixed(3)} (target >= 0.25)`);
+console.log(`p50 overhead = ${(m(results.untraced, 'p50') - m(results.direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
+if (TRACING) {
+  const pairs = results.traced.map((t, i) => (t.rps / results.untraced[i]!.rps).toFixed(2)).join(', ');
+  console.log(`traced/untraced throughput = ${(m(results.traced, 'rps') / m(results.untraced, 'rps')).toFixed(3)} (rounds: ${pairs}; target >= 0.90)`);
+}

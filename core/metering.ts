@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { FunctionSpec, MeteringRecord } from './schemas/invocation.js';
 import type { LogLine } from './schemas/control.js';
 import type { Trigger } from './states.js';
@@ -20,19 +20,19 @@ export const gbSecondsOf = (memoryMiB: number, billedMs: number): number => (mem
  * Cost is filled in by the meter worker from the price in force.
  */
 export class MeteringStream {
-  constructor(private readonly redis: Redis, private readonly stream: string) {}
+  constructor(private readonly redis: Redis, readonly stream: string) {}
 
-  /** Appends now, or as part of `via`, a pipeline the caller executes. */
-  append(record: MeteringRecord, logs: LogLine[] = [], via?: ChainableCommander): Promise<unknown> {
+  /** The stream entry of a record and its logs: field names and values, for XADD. */
+  static fields(record: MeteringRecord, logs: LogLine[] = []): string[] {
     const fields = ['r', JSON.stringify(record)];
     if (logs.length) {
       fields.push('l', JSON.stringify({ lines: logs, truncated: logs.some((l) => l.msg === TRUNCATED_MARKER) }));
     }
-    if (via) {
-      via.xadd(this.stream, '*', ...fields);
-      return Promise.resolve();
-    }
-    return this.redis.xadd(this.stream, '*', ...fields);
+    return fields;
+  }
+
+  append(record: MeteringRecord, logs: LogLine[] = []): Promise<unknown> {
+    return this.redis.xadd(this.stream, '*', ...MeteringStream.fields(record, logs));
   }
 
   /** A refused invocation (429) is recorded too, with nothing used and nothing billed. */

@@ -27,12 +27,13 @@ export class FunctionCache {
     await sub.subscribe(channel);
   }
 
-  resolve(name: string, version?: number): Promise<ResolvedFunction> {
+  /** `within` runs the PostgreSQL queries of a lookup (a TraceScope's, so that they are traced under the request). */
+  resolve(name: string, version?: number, within: <T>(fn: () => T) => T = (fn) => fn()): Promise<ResolvedFunction> {
     const key = version === undefined ? name : `${name}@${version}`;
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.until > now) return hit.value;
-    const value = this.load(name, version);
+    const value = this.load(name, version, within);
     this.entries.set(key, { value, until: now + TTL_MS });
     value.catch(() => this.entries.delete(key));
     return value;
@@ -44,9 +45,9 @@ export class FunctionCache {
     }
   }
 
-  private async load(name: string, version?: number): Promise<ResolvedFunction> {
-    const fn = await this.store.get(name);
+  private async load(name: string, version: number | undefined, within: <T>(fn: () => T) => T): Promise<ResolvedFunction> {
+    const fn = await within(() => this.store.get(name));
     if (!fn) throw new NotFound(`no function named ${name}`);
-    return { fn, version: await this.store.version(name, version) };
+    return { fn, version: await within(() => this.store.version(name, version)) };
   }
 }

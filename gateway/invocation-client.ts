@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { FunctionTimeout, TooManyRequests, Unavailable } from '../core/errors.js';
 import { paths } from '../core/paths.js';
 import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
 import { Reply, type InvocationJob } from '../core/schemas/invocation.js';
-import { currentOr, inSpan, SpanKind, traceparentOf } from '../core/telemetry/trace-context.js';
+import { inSpan, parentOf, SpanKind, traceparentOf, type TraceScope } from '../core/telemetry/trace-context.js';
 
 const ADMIT = readFileSync(join(paths.root, 'gateway', 'lua', 'admit.lua'), 'utf8');
 /** An invoker that has not beaten its heart for this long is presumed gone. */
@@ -34,7 +34,6 @@ export class InvocationClient {
     readonly gatewayId: string,
   ) {
     this.queue = new Queue(QUEUES.invocations, { connection: redis, prefix: keys.bullPrefix });
-    redis.defineCommand('tsfnAdmit', { numberOfKeys: 1, lua: ADMIT });
   }
 
   /** Starts receiving replies on `sub`, a connection reserved for subscriptions. */
@@ -52,9 +51,14 @@ export class InvocationClient {
     await sub.subscribe(channel);
   }
 
-  /** Refuses quickly (429) when the function already has `limit` invocations in flight. */
-  async admit(fn: string, invocationId: string, deadline: number, limit: number): Promise<void> {
-    const ok = await (this.redis as any).tsfnAdmit(this.keys.inflight(fn), Date.now(), invocationId, deadline, limit);
+  /**
+   * Refuses quickly (429) when the function already has `limit` invocations
+   * in flight. The script goes out at once, not auto-pipelined with other
+   * requests' commands, so that its client span is traced in `scope`.
+   */
+  async admit(fn: string, invocationId: string, deadline: number, limit: number, scope: TraceScope): Promise<void> {
+    const cmd = new Command('eval', [ADMIT, 1, this.keys.inflight(fn), Date.now(), invocationId, deadline, limit]);
+    const ok = await scope.within(() => this.redis.sendCommand(cmd));
     if (ok !== 1) {
       throw new TooManyRequests(`function ${fn} has ${limit} invocations in flight or queued; retry shortly`, 1, { invocationId });
     }
@@ -75,7 +79,7 @@ export class InvocationClient {
   }
 
   /** Enqueues and waits for the reply until `waitUntil` (epoch ms). */
-  async invokeSync(job: InvocationJob & { invocationId: string }, waitUntil: number): Promise<Reply> {
+  async invokeSync(job: InvocationJob & { invocationId: string }, waitUntil: number, scope: TraceScope): Promise<Reply> {
     const id = job.invocationId;
     const reply = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -87,7 +91,7 @@ export class InvocationClient {
     try {
       await this.enqueue({ ...job, replyTo: this.gatewayId }, {
         jobId: id, attempts: 1, removeOnComplete: true, removeOnFail: true,
-      });
+      }, scope);
     } catch (err) {
       const w = this.waiters.get(id);
       if (w) clearTimeout(w.timer);
@@ -97,7 +101,7 @@ export class InvocationClient {
     return reply;
   }
 
-  async invokeAsync(job: InvocationJob & { invocationId: string }, retries: number): Promise<void> {
+  async invokeAsync(job: InvocationJob & { invocationId: string }, retries: number, scope: TraceScope): Promise<void> {
     const opts: JobsOptions = {
       jobId: job.invocationId,
       attempts: retries + 1,
@@ -105,23 +109,24 @@ export class InvocationClient {
       removeOnComplete: { age: 7 * 86400 },
       removeOnFail: { age: 7 * 86400 },
     };
-    await this.enqueue(job, opts);
+    await this.enqueue(job, opts, scope);
   }
 
   /**
    * Adds the job inside a producer span, child of the request's span (or of
    * the caller's traceparent when tracing is off), whose context the job
-   * carries to the invoker as its `traceparent`.
+   * carries to the invoker as its `traceparent`. BullMQ's own Redis commands
+   * (auto-pipelined) have no client spans: this span times them.
    */
-  private enqueue(job: InvocationJob & { invocationId: string }, opts: JobsOptions) {
+  private enqueue(job: InvocationJob & { invocationId: string }, opts: JobsOptions, scope: TraceScope) {
     return inSpan(`enqueue ${job.fn.name}`, {
       kind: SpanKind.PRODUCER,
-      parent: currentOr(job.traceparent),
+      parent: parentOf(scope, job.traceparent),
       attributes: {
         'messaging.system': 'bullmq', 'messaging.operation.type': 'send', 'messaging.destination.name': QUEUES.invocations,
         'messaging.message.id': job.invocationId, 'faas.invoked_name': job.fn.name,
       },
-    }, (_span, ctx) => this.queue.add('invoke', { ...job, traceparent: traceparentOf(ctx) ?? job.traceparent }, opts));
+    }, (_span, inner) => this.queue.add('invoke', { ...job, traceparent: traceparentOf(inner.ctx) ?? job.traceparent }, opts));
   }
 
   async close(): Promise<void> {

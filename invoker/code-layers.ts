@@ -15,10 +15,11 @@ export class CodeLayers {
 
   constructor(private readonly store: LayerStore, private readonly db: Db) {}
 
-  dir(spec: FunctionSpec): Promise<string> {
+  /** `within` runs the query that fetches the artifact (an invocation's trace scope). */
+  dir(spec: FunctionSpec, within: <T>(fn: () => T) => T = (fn) => fn()): Promise<string> {
     let p = this.paths.get(spec.digest);
     if (!p) {
-      p = this.store.ensureArtifact(spec.digest, () => this.fetch(spec.digest), ARTIFACT_LIMITS);
+      p = this.store.ensureArtifact(spec.digest, () => within(() => this.fetch(spec.digest)), ARTIFACT_LIMITS);
       p.then(() => this.store.markUsed(spec.digest), () => this.paths.delete(spec.digest));
       this.paths.set(spec.digest, p);
     }

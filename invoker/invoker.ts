@@ -68,7 +68,7 @@ export async function prepareHost(config: Config, db: Db, owner: string): Promis
 /** The pool's settings from the configuration (SPEC §5). */
 export function poolOptions(config: Config, host: Host): PoolOptions {
   return {
-    factory: host.factory, codeDir: (spec) => host.code.dir(spec), budgetMiB: config.TSFN_INVOKER_MEMORY_MIB,
+    factory: host.factory, codeDir: (spec, within) => host.code.dir(spec, within), budgetMiB: config.TSFN_INVOKER_MEMORY_MIB,
     prewarm: config.TSFN_PREWARM, stemMiB: 128, keepAliveMs: config.TSFN_KEEP_ALIVE_S * 1000, pauseGraceMs: 100,
     initTimeoutMs: 10_000, fullWaitMs: 1_000, maxResponseBytes: MAX_RESPONSE_BYTES,
     startCpu: Math.min(2, availableParallelism()),

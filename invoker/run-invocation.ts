@@ -4,6 +4,7 @@ import type { InvocationStatus, StartKind } from '../core/states.js';
 import type { RunOutcome } from './container/container.js';
 import { meteringRecord, reportLine } from './metering/record.js';
 import { WaitTimeout, type ContainerPool } from './pool/container-pool.js';
+import type { TraceScope } from '../core/telemetry/trace-context.js';
 import { acquireSpan, runSpan } from './telemetry-spans.js';
 
 export interface Invocation {
@@ -31,7 +32,7 @@ export interface InvocationResult {
  * memory are this invocation's own: the counters are read before and after,
  * and the peak is reset before it starts.
  */
-export async function runInvocation(pool: ContainerPool, inv: Invocation, invoker: string): Promise<InvocationResult> {
+export async function runInvocation(pool: ContainerPool, inv: Invocation, invoker: string, scope: TraceScope): Promise<InvocationResult> {
   const { job } = inv;
   const spec = job.fn;
   const startedAt = inv.pickedAt;
@@ -54,7 +55,7 @@ export async function runInvocation(pool: ContainerPool, inv: Invocation, invoke
   }
   let acquired;
   try {
-    acquired = await acquireSpan(() => pool.acquire(spec, inv.deadline));
+    acquired = await acquireSpan(scope, (trace) => pool.acquire(spec, inv.deadline, trace));
   } catch (err) {
     if (err instanceof WaitTimeout) return done('timeout', 'cold', none, [], undefined, { title: 'Function Timeout', detail: err.message });
     throw err;
@@ -76,7 +77,7 @@ export async function runInvocation(pool: ContainerPool, inv: Invocation, invoke
   const before = c.usage();
   c.resetPeak();
   const t0 = performance.now();
-  const span = runSpan(t0, job.traceparent);
+  const span = runSpan(scope, t0, job.traceparent);
   const timeoutMs = Math.max(1, Math.min(spec.timeout * 1000, inv.deadline - Date.now()));
   const outcome: RunOutcome = await c.run({
     t: 'invoke', id: inv.id, kind: job.kind, start: lease.start, trigger: job.trigger,

@@ -1,10 +1,10 @@
-import { context, trace, type Span } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import { DelayedError } from 'bullmq';
 import {
-  contextFrom, FAAS_TRIGGER, failed, inSpan, SpanKind, SpanStatusCode, traceparentOf, tracer,
+  contextFrom, FAAS_TRIGGER, failed, inSpan, SpanKind, SpanStatusCode, traceparentOf, tracer, traceScope, type TraceScope,
 } from '../core/telemetry/trace-context.js';
 import type { InvocationJob } from '../core/schemas/invocation.js';
-import type { Acquired } from './pool/container-pool.js';
+import type { AcquireTrace, Acquired } from './pool/container-pool.js';
 import type { Invocation, InvocationResult } from './run-invocation.js';
 
 /**
@@ -17,7 +17,9 @@ import type { Invocation, InvocationResult } from './run-invocation.js';
  *       layer, launch, init (cold) · attach, init (prewarm) · resume (a frozen warm one)
  *     run             the function's own spans are its children (the invoke frame's traceparent)
  */
-export async function invocationSpan<T>(inv: Invocation, fn: (annotate: (r: InvocationResult) => void) => Promise<T>): Promise<T> {
+export async function invocationSpan<T>(
+  inv: Invocation, fn: (annotate: (r: InvocationResult) => void, scope: TraceScope) => Promise<T>,
+): Promise<T> {
   const parent = contextFrom(inv.job.traceparent);
   const spec = inv.job.fn;
   const t = tracer();
@@ -34,7 +36,8 @@ export async function invocationSpan<T>(inv: Invocation, fn: (annotate: (r: Invo
     },
   }, parent);
   try {
-    return await context.with(trace.setSpan(parent, span), () => fn((r) => annotate(span, r)));
+    const scope = traceScope(trace.setSpan(parent, span));
+    return await scope.within(() => fn((r) => annotate(span, r), scope));
   } catch (err) {
     if (err instanceof DelayedError) span.setAttribute('tsfn.requeued', true);
     else failed(span, err);
@@ -54,10 +57,16 @@ function annotate(span: Span, { record, container, reply }: InvocationResult): v
   if (record.status !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error?.detail ?? record.status });
 }
 
-/** Getting a container, with the pool's steps (reported through InvokerTelemetry's observer) as children. */
-export function acquireSpan(acquire: () => Promise<Acquired>): Promise<Acquired> {
-  return inSpan('acquire', {}, async (span) => {
-    const a = await acquire();
+/** Getting a container, with the pool's steps and the code layer's query as children. */
+export function acquireSpan(scope: TraceScope, acquire: (trace: AcquireTrace) => Promise<Acquired>): Promise<Acquired> {
+  return inSpan('acquire', { parent: scope.ctx }, async (span, inner) => {
+    const recording = span.isRecording();
+    const a = await acquire({
+      step: (name, startMs, endMs) => {
+        if (recording) tracer().startSpan(name, { startTime: startMs }, inner.ctx).end(endMs);
+      },
+      within: inner.within,
+    });
     if (span.isRecording()) {
       const start = a.kind === 'lease' ? a.lease.start : a.start;
       span.setAttributes({ 'tsfn.start': start, 'faas.coldstart': start !== 'warm' });
@@ -76,10 +85,9 @@ export interface RunSpan {
 }
 
 /** The function's run, timed with the same performance.now() readings as the metering record's durationMs. */
-export function runSpan(startMs: number, jobTraceparent: string | undefined): RunSpan {
-  const active = context.active();
-  const span = tracer().startSpan('run', { kind: SpanKind.CLIENT, startTime: startMs }, active);
-  const traceparent = traceparentOf(trace.setSpan(active, span)) ?? jobTraceparent;
+export function runSpan(scope: TraceScope, startMs: number, jobTraceparent: string | undefined): RunSpan {
+  const span = tracer().startSpan('run', { kind: SpanKind.CLIENT, startTime: startMs }, scope.ctx);
+  const traceparent = traceparentOf(trace.setSpan(scope.ctx, span)) ?? jobTraceparent;
   return {
     traceparent,
     http(h) {

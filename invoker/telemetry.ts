@@ -1,15 +1,14 @@
-import { context, trace, type Counter, type Histogram } from '@opentelemetry/api';
+import type { Counter, Histogram } from '@opentelemetry/api';
 import type { MetricsSnapshot } from '../core/telemetry/metric-families.js';
 import { createMetrics, SECONDS_BUCKETS, type Metrics } from '../core/telemetry/metrics.js';
-import { tracer } from '../core/telemetry/trace-context.js';
 import type { ContainerPool, PoolObserver } from './pool/container-pool.js';
 import type { InvocationResult } from './run-invocation.js';
 
 /**
- * The invoker's metrics and the spans of the pool's steps. Its metrics are
- * pulled into the heartbeat (snapshot), which every gateway's /metrics
- * reads, so one scrape target per gateway sees every invoker; they are also
- * pushed over OTLP when the environment asks for it.
+ * The invoker's metrics. They are pulled into the heartbeat (snapshot),
+ * which every gateway's /metrics reads, so one scrape target per gateway sees
+ * every invoker; they are also pushed over OTLP when the environment asks
+ * for it. (The spans of the pool's steps come from telemetry-spans.ts.)
  */
 export class InvokerTelemetry {
   readonly observer: PoolObserver;
@@ -34,11 +33,6 @@ export class InvokerTelemetry {
     const starts = m.createCounter('tsfn.container.starts', { description: 'Containers started, function (with code) or stem cell' });
     const failures = m.createCounter('tsfn.container.start_failures', { description: 'Containers that failed to launch, take code or initialise' });
     this.observer = {
-      step(name, startMs, endMs) {
-        // Only inside an invocation's trace: minWarm and stem starts run on their own.
-        if (!trace.getActiveSpan()?.isRecording()) return;
-        tracer().startSpan(name, { startTime: startMs }, context.active()).end(endMs);
-      },
       started: (role) => starts.add(1, { role }),
       failed: (role, phase) => failures.add(1, { role, phase }),
     };

@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { uuidFrom } from '../core/ids.js';
-import type { MeteringStream } from '../core/metering.js';
+import { MeteringStream } from '../core/metering.js';
+import { paths } from '../core/paths.js';
 import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
 import { InvocationJob, type Reply } from '../core/schemas/invocation.js';
 import { NoCapacity, type ContainerPool } from './pool/container-pool.js';
 import { runInvocation } from './run-invocation.js';
 import type { InvokerTelemetry } from './telemetry.js';
 import { invocationSpan } from './telemetry-spans.js';
+
+const FINISH = readFileSync(join(paths.root, 'invoker', 'lua', 'finish.lua'), 'utf8');
 
 /** Time an async or scheduled attempt may spend starting on top of its timeout. */
 const START_SLACK_MS = 10_000;
@@ -31,9 +36,10 @@ export interface WorkerOptions {
 }
 
 /**
- * Takes invocation jobs from BullMQ, runs them through the pool, publishes
- * sync replies on the waiting gateway's channel and appends the metering
- * record (with the logs) to the metering stream, in one round trip. A failed
+ * Takes invocation jobs from BullMQ, runs them through the pool, then, in
+ * one round trip (lua/finish.lua), appends the metering record (with the
+ * logs) to the metering stream, frees the invocation's admission slot and
+ * publishes a sync reply on the waiting gateway's channel. A failed
  * async or scheduled attempt throws, so BullMQ retries it with backoff; after
  * the last attempt it stays in the failed set, the dead-letter list.
  */
@@ -42,6 +48,7 @@ export class InvokerWorker {
   private readonly connection: Redis;
 
   constructor(private readonly opts: WorkerOptions) {
+    opts.redis.defineCommand('tsfnFinish', { numberOfKeys: 2, lua: FINISH });
     this.connection = opts.redis.duplicate();
     this.worker = new Worker(QUEUES.invocations, (job, token) => this.process(job, token), {
       connection: this.connection,
@@ -77,10 +84,10 @@ export class InvokerWorker {
       pickedAt: now,
       deadline: data.deadline ?? now + spec.timeout * 1000 + START_SLACK_MS,
     };
-    return invocationSpan(inv, async (annotate) => {
+    return invocationSpan(inv, async (annotate, scope) => {
       let result;
       try {
-        result = await runInvocation(this.opts.pool, inv, this.opts.invokerId);
+        result = await runInvocation(this.opts.pool, inv, this.opts.invokerId, scope);
       } catch (err) {
         if (err instanceof NoCapacity && Date.now() < inv.deadline) {
           await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
@@ -91,10 +98,12 @@ export class InvokerWorker {
       annotate(result);
       this.opts.telemetry?.invocation(result);
       const { reply, record, logs } = result;
-      const pipeline = this.opts.redis.pipeline();
-      if (data.replyTo) pipeline.publish(this.opts.keys.reply(data.replyTo), JSON.stringify(reply));
-      void this.opts.meter.append(record, logs, pipeline);
-      await pipeline.exec();
+      const { keys, meter } = this.opts;
+      await scope.within(() => (this.opts.redis as RedisWithFinish).tsfnFinish(
+        meter.stream, keys.inflight(spec.name), inv.id,
+        data.replyTo ? keys.reply(data.replyTo) : '', data.replyTo ? JSON.stringify(reply) : '',
+        ...MeteringStream.fields(record, logs),
+      ));
       if (data.trigger !== 'http' && reply.status !== 'ok') {
         throw new Error(reply.error?.detail ?? `the invocation ended with status ${reply.status}`);
       }
@@ -102,3 +111,6 @@ export class InvokerWorker {
     });
   }
 }
+
+/** The connection with finish.lua defined on it. */
+type RedisWithFinish = Redis & { tsfnFinish(...args: (string | number)[]): Promise<string> };

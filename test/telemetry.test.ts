@@ -3,6 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisKeys } from '../core/redis-keys.js';
 import { buildArtifact, deploy } from './support/artifacts.js';
 import { testContext, type TestContext } from './support/context.js';
 import { startPlatform, type TestPlatform } from './support/platform.js';
@@ -167,6 +168,21 @@ describe('traces, cold then warm', () => {
     const r = await record(p, t.invocationId);
     expect(r.start).toBe('warm');
     expect(Math.abs(ms(s.run) - r.durationMs)).toBeLessThan(0.05);
+  });
+
+  it('keeps concurrent invocations apart: each client span in its own trace, under its own request', async () => {
+    const traces = await Promise.all(Array.from({ length: 8 }, () =>
+      invoke(p, exporter, 'traced', `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`)));
+    for (const t of traces) {
+      expect(t.status).toBe(200);
+      const s = tree(t);
+      const redis = t.spans.filter((x) => x.instrumentationScope.name === '@opentelemetry/instrumentation-ioredis');
+      // Admission under the gateway's span; the end (metering, slot, reply: one script) under the invoker's.
+      expect(redis.filter((x) => parentOf(x) === id(s.gateway)).map((x) => x.name)).toEqual(['eval']);
+      expect(redis.filter((x) => parentOf(x) === id(s.invoke)).map((x) => x.name)).toEqual(['evalsha']);
+    }
+    // The invoker freed every admission slot as its invocation ended.
+    expect(await ctx.redis.zcard(redisKeys(ctx.prefix).inflight('traced'))).toBe(0);
   });
 
   it('marks a failed invocation in the trace', async () => {

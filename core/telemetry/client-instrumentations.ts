@@ -13,8 +13,12 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
  * (shared, CommonJS) exports to the instrumentations, which patch the client
  * prototypes in place, and every client, even one made earlier, is traced.
  *
- * Only commands inside a trace get spans (requireParentSpan): BullMQ's and
- * the meter's polling would otherwise make a root trace per command. Redis
+ * Only commands sent inside a trace get spans (requireParentSpan): those
+ * tsfn sends synchronously within a TraceScope (trace-context.ts), such as
+ * admission, the reply and the metering record, the function lookups and the
+ * code fetch. BullMQ's own commands are sent later, auto-pipelined or after
+ * its awaits, and have none; its polling and the meter's would otherwise make
+ * a root trace per command. Redis
  * statements are the command alone: arguments are job data, replies and
  * metering records (function payloads), and every byte is paid per span.
  */

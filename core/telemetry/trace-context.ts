@@ -11,6 +11,10 @@ import type { Trigger } from '../states.js';
  * a provider; the trace context still flows then: a span started under a
  * remote parent is a non-recording copy of it, so a caller's `traceparent`
  * reaches the function unchanged.
+ *
+ * Context is passed explicitly (a TraceScope, a Context), never looked up
+ * after an `await`: the context manager (sync-context.ts) keeps a context
+ * active only while `with` runs synchronously.
  */
 const w3c = new W3CTraceContextPropagator();
 
@@ -29,30 +33,48 @@ export function contextFrom(traceparent: string | undefined, parent: Context = R
   return w3c.extract(parent, { traceparent }, defaultTextMapGetter);
 }
 
-/** The active context when a span is active in it, else the one a `traceparent` names. */
-export function currentOr(traceparent: string | undefined): Context {
-  const active = context.active();
-  return trace.getSpan(active) ? active : contextFrom(traceparent);
+/**
+ * The trace context of one request or invocation, carried explicitly through
+ * its async steps.
+ */
+export interface TraceScope {
+  readonly ctx: Context;
+  /**
+   * Runs `fn` with `ctx` active: a Redis or PostgreSQL command that `fn` sends
+   * synchronously gets its client span under this scope's span.
+   */
+  within<T>(fn: () => T): T;
+}
+
+export function traceScope(ctx: Context): TraceScope {
+  return { ctx, within: (fn) => context.with(ctx, fn) };
+}
+
+/** Outside any trace: client calls run as they are, with no span. */
+export const NO_TRACE: TraceScope = { ctx: ROOT_CONTEXT, within: (fn) => fn() };
+
+/** `scope`'s context when it holds a span, else the one a `traceparent` names. */
+export function parentOf(scope: TraceScope, traceparent: string | undefined): Context {
+  return trace.getSpan(scope.ctx) ? scope.ctx : contextFrom(traceparent);
 }
 
 export interface SpanOptions {
   kind?: SpanKind;
   attributes?: Attributes;
   startTime?: TimeInput;
-  /** Parent context; the active one by default. */
-  parent?: Context;
+  parent: Context;
 }
 
 /**
- * Runs `fn` in a new span made the active one, ends it when `fn` settles and
- * marks it failed when `fn` throws.
+ * Runs `fn` in a new span under `opts.parent` (with the span's scope, which
+ * `fn` passes on), ends it when `fn` settles and marks it failed when `fn`
+ * throws.
  */
-export async function inSpan<T>(name: string, opts: SpanOptions, fn: (span: Span, ctx: Context) => Promise<T>): Promise<T> {
-  const parent = opts.parent ?? context.active();
-  const span = tracer().startSpan(name, { kind: opts.kind, attributes: opts.attributes, startTime: opts.startTime }, parent);
-  const ctx = trace.setSpan(parent, span);
+export async function inSpan<T>(name: string, opts: SpanOptions, fn: (span: Span, scope: TraceScope) => Promise<T>): Promise<T> {
+  const span = tracer().startSpan(name, { kind: opts.kind, attributes: opts.attributes, startTime: opts.startTime }, opts.parent);
+  const scope = traceScope(trace.setSpan(opts.parent, span));
   try {
-    return await context.with(ctx, () => fn(span, ctx));
+    return await scope.within(() => fn(span, scope));
   } catch (err) {
     failed(span, err);
     throw err;

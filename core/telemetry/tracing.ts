@@ -1,5 +1,4 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -8,6 +7,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { instrumentClients } from './client-instrumentations.js';
 import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
+import { SyncContextManager } from './sync-context.js';
 import { telemetryResource } from './resource.js';
 
 export interface TracingOptions {
@@ -39,9 +39,10 @@ export const tracingEnabled = (): boolean => current.enabled;
  * Tracing for this process, from the OTEL_* environment (see otel-env.ts).
  * When nothing asks for it, nothing is installed: the OpenTelemetry API stays
  * a no-op, no context manager tracks async work and no client is patched.
- * When on: a tracer provider with batched export, the AsyncLocalStorage
- * context manager, W3C trace context and baggage propagation, and the Redis
- * and PostgreSQL client instrumentations. One per process: a second call
+ * When on: a tracer provider with batched export, a synchronous context
+ * manager (context is passed explicitly across await: sync-context.ts), W3C
+ * trace context and baggage propagation, and the Redis and PostgreSQL client
+ * instrumentations. One per process: a second call
  * returns the first.
  */
 export function startTracing(opts: TracingOptions): Tracing {
@@ -55,8 +56,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   if (!processors.length) return OFF;
 
   const provider = new BasicTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  context.setGlobalContextManager(new SyncContextManager());
   trace.setGlobalTracerProvider(provider);
   propagation.setGlobalPropagator(new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],

@@ -1,8 +1,8 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { tracingEnabled } from '../../core/telemetry/tracing.js';
-import { tracer } from '../../core/telemetry/trace-context.js';
+import { tracer, traceScope } from '../../core/telemetry/trace-context.js';
 import type { GatewayEnv } from '../env.js';
 
 const headers: TextMapGetter<Headers> = {
@@ -15,9 +15,9 @@ const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The gateway's server span of each request (HTTP semantic conventions),
- * child of the caller's `traceparent` and active while the request is
- * handled, so the enqueue span and the Redis and PostgreSQL client spans
- * hang under it. A pass-through when tracing is off.
+ * child of the caller's `traceparent`. Its scope is the request's `trace`
+ * variable, which routes pass on, so that the enqueue span and the Redis and
+ * PostgreSQL client spans hang under it. A pass-through when tracing is off.
  */
 export const tracing = (): MiddlewareHandler<GatewayEnv> => async (c, next) => {
   if (!tracingEnabled() || UNTRACED.has(c.req.path)) return next();
@@ -28,7 +28,9 @@ export const tracing = (): MiddlewareHandler<GatewayEnv> => async (c, next) => {
     attributes: { 'http.request.method': method, 'url.path': c.req.path },
   }, parent);
   try {
-    await context.with(trace.setSpan(parent, span), next);
+    const scope = traceScope(trace.setSpan(parent, span));
+    c.set('trace', scope);
+    await scope.within(next);
   } finally {
     const route = routePath(c);
     if (route && route !== '*' && route !== '/*') {

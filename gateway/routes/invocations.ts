@@ -6,6 +6,7 @@ import { canAccess } from '../../core/principal.js';
 import { FunctionName } from '../../core/schemas/manifest.js';
 import { InvocationJob, Reply } from '../../core/schemas/invocation.js';
 import { INVOCATION_STATUSES } from '../../core/states.js';
+import { NO_TRACE } from '../../core/telemetry/trace-context.js';
 import type { GatewayEnv } from '../env.js';
 import type { GatewayDeps } from '../deps.js';
 import { readBody } from '../read-body.js';
@@ -27,7 +28,8 @@ export function invocationRoutes(deps: GatewayDeps) {
     if (mode !== 'sync' && mode !== 'async') throw new BadRequest(`mode must be sync or async, not "${mode}"`);
     const version = c.req.query('version');
     if (version !== undefined && !/^[1-9][0-9]{0,8}$/.test(version)) throw new BadRequest(`version must be a positive integer, not "${version}"`);
-    const resolved = await deps.functions.resolve(name, version === undefined ? undefined : Number(version));
+    const scope = c.get('trace') ?? NO_TRACE;
+    const resolved = await deps.functions.resolve(name, version === undefined ? undefined : Number(version), scope.within);
     authorizeInvoke(resolved, c);
     const body = await readBody(c.req.raw, mode === 'sync' ? SYNC_BODY_LIMIT : ASYNC_BODY_LIMIT, `an ${mode} invocation`);
     const text = body.length ? body.toString('utf8') : 'null';
@@ -43,12 +45,12 @@ export function invocationRoutes(deps: GatewayDeps) {
       bodyB64: Buffer.from(text).toString('base64'),
       traceparent: c.req.header('traceparent'),
     };
-    if (mode === 'sync') return toResponse(await invokeAndWait(deps, resolved, input));
+    if (mode === 'sync') return toResponse(await invokeAndWait(deps, resolved, input, scope));
     await deps.invocations.requireInvoker();
     const invocationId = newInvocationId();
     await deps.invocations.invokeAsync({
       ...input, invocationId, fn: toSpec(resolved.fn.account, resolved.version), queuedAt: Date.now(),
-    }, resolved.version.manifest.retries);
+    }, resolved.version.manifest.retries, scope);
     return c.json({ invocationId, status: 'queued' }, 202, { 'x-tsfn-invocation-id': invocationId });
   });
 

@@ -4,6 +4,7 @@ import { BadRequest, Forbidden, FunctionFailed, FunctionTimeout, TooManyRequests
 import { newInvocationId } from '../../core/ids.js';
 import { canAccess } from '../../core/principal.js';
 import type { InvocationJob, Reply } from '../../core/schemas/invocation.js';
+import { NO_TRACE, type TraceScope } from '../../core/telemetry/trace-context.js';
 import type { GatewayEnv } from '../env.js';
 import type { GatewayDeps } from '../deps.js';
 import { toSpec } from '../store/function-store.js';
@@ -25,7 +26,8 @@ export function invokeRoutes(deps: GatewayDeps) {
     const target = c.req.param('target')!;
     const m = /^([a-z][a-z0-9-]{0,62})(?:@([1-9][0-9]{0,8}))?$/.exec(target);
     if (!m) throw new BadRequest(`"${target}" is not a function name (^[a-z][a-z0-9-]{0,62}$, optionally @version)`);
-    const resolved = await deps.functions.resolve(m[1]!, m[2] ? Number(m[2]) : undefined);
+    const scope = c.get('trace') ?? NO_TRACE;
+    const resolved = await deps.functions.resolve(m[1]!, m[2] ? Number(m[2]) : undefined, scope.within);
     authorizeInvoke(resolved, c);
 
     const url = new URL(c.req.url);
@@ -39,7 +41,7 @@ export function invokeRoutes(deps: GatewayDeps) {
       http: { method: c.req.method, path, query: url.search.slice(1), headers },
       bodyB64: body.toString('base64'),
       traceparent: c.req.header('traceparent'),
-    });
+    }, scope);
     return toResponse(reply);
   };
   app.all('/fn/:target', handler);
@@ -57,17 +59,17 @@ export function authorizeInvoke({ fn, version }: ResolvedFunction, c: Context<Ga
 
 type JobInput = Omit<InvocationJob, 'invocationId' | 'fn' | 'queuedAt' | 'deadline' | 'replyTo'>;
 
-/** Admission, enqueue, wait: shared by the HTTP trigger and the invoke API. */
-export async function invokeAndWait(deps: GatewayDeps, { fn, version }: ResolvedFunction, input: JobInput): Promise<Reply> {
+/** Admission, enqueue, wait: shared by the HTTP trigger and the invoke API. `scope`: the request's trace. */
+export async function invokeAndWait(deps: GatewayDeps, { fn, version }: ResolvedFunction, input: JobInput, scope: TraceScope): Promise<Reply> {
   const invocationId = newInvocationId();
   const queuedAt = Date.now();
   const deadline = queuedAt + version.manifest.timeout * 1000 + QUEUE_SLACK_MS;
   const spec = toSpec(fn.account, version);
-  const span = trace.getActiveSpan();
+  const span = trace.getSpan(scope.ctx);
   span?.setAttributes({ 'faas.invoked_name': fn.name, 'faas.trigger': 'http', 'faas.invocation_id': invocationId });
   await deps.invocations.requireInvoker();
   try {
-    await deps.invocations.admit(fn.name, invocationId, deadline, version.manifest.concurrency + deps.config.TSFN_QUEUE_PER_FUNCTION);
+    await deps.invocations.admit(fn.name, invocationId, deadline, version.manifest.concurrency + deps.config.TSFN_QUEUE_PER_FUNCTION, scope);
   } catch (err) {
     if (err instanceof TooManyRequests) {
       deps.meter.rejected(spec, invocationId, input.trigger, queuedAt);
@@ -75,13 +77,16 @@ export async function invokeAndWait(deps: GatewayDeps, { fn, version }: Resolved
     }
     throw err;
   }
+  let reply: Reply;
   try {
-    const reply = await deps.invocations.invokeSync({ ...input, invocationId, fn: spec, queuedAt, deadline }, deadline + REPLY_GRACE_MS);
-    span?.setAttributes({ 'faas.coldstart': reply.start !== 'warm', 'tsfn.start': reply.start, 'tsfn.status': reply.status });
-    return reply;
-  } finally {
+    reply = await deps.invocations.invokeSync({ ...input, invocationId, fn: spec, queuedAt, deadline }, deadline + REPLY_GRACE_MS, scope);
+  } catch (err) {
+    // Not queued, or no answer in time. Once the invocation ends, the invoker frees the slot (lua/finish.lua).
     deps.invocations.release(fn.name, invocationId).catch(() => {});
+    throw err;
   }
+  span?.setAttributes({ 'faas.coldstart': reply.start !== 'warm', 'tsfn.start': reply.start, 'tsfn.status': reply.status });
+  return reply;
 }
 
 /** The function's answer, or problem+json for a failed invocation, with tsfn's headers. */

@@ -6,8 +6,11 @@ import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from
 
 export interface PoolOptions {
   factory: ContainerFactory;
-  /** Host directory holding a function version's code (its extracted layer). */
-  codeDir(spec: FunctionSpec): Promise<string>;
+  /**
+   * Host directory holding a function version's code (its extracted layer);
+   * `within` runs the query that fetches an artifact not yet on this host.
+   */
+  codeDir(spec: FunctionSpec, within?: <T>(fn: () => T) => T): Promise<string>;
   budgetMiB: number;
   /** Stem cells (booted shim, no code) kept ready. */
   prewarm: number;
@@ -38,12 +41,21 @@ export type ContainerRole = 'function' | 'stem';
  * and reported as they end, in the caller's async context.
  */
 export interface PoolObserver {
-  step(step: AcquireStep, startMs: number, endMs: number): void;
   started(role: ContainerRole): void;
   failed(role: ContainerRole, phase: 'launch' | 'attach' | 'init'): void;
 }
 
-const QUIET: PoolObserver = { step() {}, started() {}, failed() {} };
+const QUIET: PoolObserver = { started() {}, failed() {} };
+
+/** What one acquire reports to its invocation's trace. */
+export interface AcquireTrace {
+  /** A step of getting the container ready, timed with performance.now(). */
+  step(step: AcquireStep, startMs: number, endMs: number): void;
+  /** Runs `fn` (which sends a database query) inside the invocation's trace. */
+  within<T>(fn: () => T): T;
+}
+
+const UNTRACED: AcquireTrace = { step() {}, within: (fn) => fn() };
 
 export interface Lease {
   container: Container;
@@ -99,19 +111,19 @@ export class ContainerPool {
     this.maintain();
   }
 
-  async acquire(spec: FunctionSpec, deadline: number): Promise<Acquired> {
+  async acquire(spec: FunctionSpec, deadline: number, trace: AcquireTrace = UNTRACED): Promise<Acquired> {
     const key = versionKey(spec);
     const l0 = performance.now();
-    const codeDir = await this.opts.codeDir(spec);
+    const codeDir = await this.opts.codeDir(spec, trace.within);
     const l1 = performance.now();
     const firstFull = Date.now();
     for (;;) {
       if (this.closed) throw new NoCapacity('the invoker is shutting down');
       const d = schedule(this.slots(), { key, memoryMiB: spec.memory, concurrency: spec.concurrency }, this.opts.budgetMiB);
-      if (d.kind === 'warm') return { kind: 'lease', lease: await this.takeWarm(d.id) };
-      if (d.kind === 'prewarm' || d.kind === 'cold') this.observer.step('layer', l0, l1);
-      if (d.kind === 'prewarm') return this.specialise(d.id, d.evict, spec, key, codeDir);
-      if (d.kind === 'cold') return this.coldStart(d.evict, spec, key, codeDir);
+      if (d.kind === 'warm') return { kind: 'lease', lease: await this.takeWarm(d.id, trace) };
+      if (d.kind === 'prewarm' || d.kind === 'cold') trace.step('layer', l0, l1);
+      if (d.kind === 'prewarm') return this.specialise(d.id, d.evict, spec, key, codeDir, trace);
+      if (d.kind === 'cold') return this.coldStart(d.evict, spec, key, codeDir, trace);
       if (d.kind === 'full' && Date.now() - firstFull >= this.opts.fullWaitMs) {
         throw new NoCapacity(`the memory budget of ${this.opts.budgetMiB} MiB is in use by busy containers`);
       }
@@ -164,7 +176,7 @@ export class ContainerPool {
     return [...this.entries.values()].map((e) => e.slot);
   }
 
-  private async takeWarm(id: string): Promise<Lease> {
+  private async takeWarm(id: string, trace: AcquireTrace): Promise<Lease> {
     const e = this.entries.get(id)!;
     e.slot.state = 'busy';
     clearTimeout(e.pauseTimer);
@@ -172,12 +184,12 @@ export class ContainerPool {
       const t0 = performance.now();
       await e.container!.resume();
       e.paused = false;
-      this.observer.step('resume', t0, performance.now());
+      trace.step('resume', t0, performance.now());
     }
     return this.lease(e, 'warm', 0);
   }
 
-  private async specialise(id: string, evict: string[], spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
+  private async specialise(id: string, evict: string[], spec: FunctionSpec, key: string, codeDir: string, trace: AcquireTrace): Promise<Acquired> {
     const e = this.entries.get(id)!;
     this.evict(evict);
     e.slot.state = 'busy';
@@ -198,11 +210,12 @@ export class ContainerPool {
       await this.destroy(id);
       return { kind: 'init-failed', start: 'prewarm', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
     }
-    this.observer.step('attach', t0, performance.now());
-    return this.initialise(e, spec, 'prewarm', t0);
+    const attached = performance.now();
+    trace.step('attach', t0, attached);
+    return this.initialise(e, spec, 'prewarm', t0, attached, trace);
   }
 
-  private async coldStart(evict: string[], spec: FunctionSpec, key: string, codeDir: string): Promise<Acquired> {
+  private async coldStart(evict: string[], spec: FunctionSpec, key: string, codeDir: string, trace: AcquireTrace): Promise<Acquired> {
     this.evict(evict);
     const id = `c-${shortId()}`;
     const e: Entry = { slot: { id, key, state: 'starting', memoryMiB: spec.memory, lastUsed: Date.now() }, paused: false };
@@ -219,22 +232,23 @@ export class ContainerPool {
       return { kind: 'init-failed', start: 'cold', initMs: performance.now() - t0, outcome: { kind: 'crash', detail: (err as Error).message }, usage: { cpuUs: 0, memoryPeakBytes: 0 } };
     }
     this.observer.started('function');
-    this.observer.step('launch', t0, performance.now());
+    const launched = performance.now();
+    trace.step('launch', t0, launched);
     this.watch(e);
     e.slot.state = 'busy';
-    return this.initialise(e, spec, 'cold', t0);
+    return this.initialise(e, spec, 'cold', t0, launched, trace);
   }
 
-  private async initialise(e: Entry, spec: FunctionSpec, start: StartKind, t0: number): Promise<Acquired> {
+  /** `t0`: when getting this container began; `i0`: when the step before init ended (init's span starts there). */
+  private async initialise(e: Entry, spec: FunctionSpec, start: StartKind, t0: number, i0: number, trace: AcquireTrace): Promise<Acquired> {
     const c = e.container!;
-    const i0 = performance.now();
     const outcome = await c.init({
       t: 'init', name: spec.name, version: spec.version, memoryMiB: spec.memory, codeDir: '/var/task',
       entry: spec.entry, env: spec.env, maxResponseBytes: this.opts.maxResponseBytes,
     }, this.opts.initTimeoutMs);
     const i1 = performance.now();
     const initMs = i1 - t0;
-    this.observer.step('init', i0, i1);
+    trace.step('init', i0, i1);
     if (outcome.kind !== 'ok') {
       this.observer.failed('function', 'init');
       const usage = safeUsage(c);
@@ -352,7 +366,7 @@ export class ContainerPool {
   /** Starts an initialised container of `spec` and leaves it idle (minWarm). */
   private async startWarm(spec: FunctionSpec, key: string) {
     const acquired = await this.coldStart(victims(this.slots(), spec.memory, this.opts.budgetMiB, new Set()) ?? [], spec, key,
-      await this.opts.codeDir(spec)).catch(() => undefined);
+      await this.opts.codeDir(spec), UNTRACED).catch(() => undefined);
     if (acquired?.kind === 'lease') acquired.lease.release(true);
   }
 

@@ -7,6 +7,7 @@ import { InvocationClient } from '../../gateway/invocation-client.js';
 import { FunctionStore, toSpec } from '../../gateway/store/function-store.js';
 import { buildArtifact } from './artifacts.js';
 import type { TestContext } from './context.js';
+import { NO_TRACE } from '../../core/telemetry/trace-context.js';
 
 export interface Call {
   method?: string;
@@ -54,7 +55,7 @@ export class InvokeClient {
       invocationId: newInvocationId(), fn: spec, trigger: c.trigger ?? 'http', kind: c.kind ?? 'http',
       http: { method: c.method ?? 'GET', path: c.path ?? '/', query: c.query ?? '', headers: c.headers ?? [] },
       bodyB64: body.toString('base64'), queuedAt: now, deadline,
-    }, deadline + 5000);
+    }, deadline + 5000, NO_TRACE);
   }
 
   /** Queues an async invocation (retried `retries` times); returns its id. */
@@ -64,7 +65,7 @@ export class InvokeClient {
       invocationId, fn: spec, trigger: 'async', kind: 'event',
       http: { method: 'POST', path: '/', query: '', headers: [['content-type', 'application/json']] },
       bodyB64: Buffer.from(body).toString('base64'), queuedAt: Date.now(),
-    }, retries);
+    }, retries, NO_TRACE);
     return invocationId;
   }
 

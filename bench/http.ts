@@ -130,7 +130,7 @@ const row = (name: string, rs: LoadResult[]) =>
 console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians${exported}; ${new Date().toISOString()})\n`);
 console.log(row('direct Hono, one process', results.direct));
 console.log(row('tsfn (gateway..container)', results.untraced));
-if (TRACING) console.log(row('tsfn, traced (always_on, OTLP)', results.traced));
+if (TRACING) console.log(row(`tsfn, traced (${tracedOverrides().OTEL_TRACES_SAMPLER ?? 'always_on'}, OTLP)`, results.traced));
 console.log(`\nthroughput ratio tsfn/direct = ${(m(results.untraced, 'rps') / m(results.direct, 'rps')).toFixed(3)} (target >= 0.25)`);
 console.log(`p50 overhead = ${(m(results.untraced, 'p50') - m(results.direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
 if (TRACING) {

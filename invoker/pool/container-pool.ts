@@ -349,6 +349,8 @@ export class ContainerPool {
       e.container = await this.opts.factory.create({ id, limits: this.startLimits(this.opts.stemMiB), upperBytes: tmpBytes(this.opts.stemMiB) });
     } catch (err) {
       this.entries.delete(id);
+      // A stem still starting when the pool shuts down is killed with the rest: not a failure.
+      if (this.closed) return;
       this.observer.failed('stem', 'launch');
       console.error(`invoker: a stem cell failed to start: ${(err as Error).message}`);
       return;

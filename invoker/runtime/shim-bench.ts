@@ -10,7 +10,11 @@
  *   stem <style>    a --prewarm stem cell, idle: from `init` sent until the first result
  *   warm <style>    a further invocation of a warm shim
  *
- * Environment: BENCH_N (samples per series, 40).
+ * Then, per style, BENCH_LOOP sequential invocations of one warm shim (the
+ * time per round trip; run the shim under `--cpu-prof` with
+ * BENCH_SHIM_ARGS="--cpu-prof --cpu-prof-dir=DIR" to see where its CPU goes).
+ *
+ * Environment: BENCH_N (samples per series, 40), BENCH_LOOP (5000).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,10 +26,12 @@ import { paths } from '../../core/paths.js';
 import { PREWARM_FLAG, SHIM_ENV } from './shim-command.js';
 
 const N = Number(process.env.BENCH_N ?? 40);
+const LOOP = Number(process.env.BENCH_LOOP ?? 5000);
+const SHIM_ARGS = process.env.BENCH_SHIM_ARGS?.split(' ').filter(Boolean) ?? [];
 const NODE = process.execPath;
 const FUNCTIONS = {
   lambda: 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }\n',
-  fetch: 'export default { fetch: () => new Response("Hello, world!") };\n',
+  fetch: 'export default { fetch: (req) => new Response(`Hello, ${new URL(req.url).searchParams.get("name")}!`) };\n',
 };
 type Style = keyof typeof FUNCTIONS;
 type Sample = Record<string, number>;
@@ -47,10 +53,10 @@ function bare(): Promise<Sample> {
   });
 }
 
-/** One shim's life: ready, then (unless only timing ready) init, two invocations, hang up. */
-function shim(style: Style | undefined, stem: boolean): Promise<Sample> {
+/** One shim's life: ready, then (unless only timing ready) init, two invocations (or `loop`), hang up. */
+function shim(style: Style | undefined, stem: boolean, loop = 0): Promise<Sample> {
   const t0 = now();
-  const args = [paths.shim, ...(stem ? [PREWARM_FLAG] : [])];
+  const args = [...(loop ? SHIM_ARGS : []), paths.shim, ...(stem ? [PREWARM_FLAG] : [])];
   const child = spawn(NODE, args, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...SHIM_ENV } });
   const channel = child.stdio[3] as Socket;
   const decoder = new FrameDecoder(1 << 26);
@@ -59,7 +65,7 @@ function shim(style: Style | undefined, stem: boolean): Promise<Sample> {
   let tWarm = 0;
   const invoke = (id: string) => channel.write(encodeFrame({
     t: 'invoke', id, kind: 'http', start: stem ? 'prewarm' : 'cold', trigger: 'http', deadline: Date.now() + 10_000,
-    account: 'bench', http: { method: 'GET', path: '/', query: '', headers: [] },
+    account: 'bench', http: { method: 'GET', path: '/', query: 'name=bench', headers: [['accept', '*/*'], ['user-agent', 'bench']] },
   }));
   channel.on('data', (chunk: Buffer) => {
     for (const { meta } of decoder.push(chunk)) {
@@ -80,7 +86,14 @@ function shim(style: Style | undefined, stem: boolean): Promise<Sample> {
       } else if (f.id === 'first') {
         s[stem ? 'stem' : 'cold'] = now() - (stem ? tInit : t0);
         tWarm = now();
-        invoke('second');
+        invoke(loop ? 'loop-1' : 'second');
+      } else if (f.id?.startsWith('loop-')) {
+        const i = Number(f.id.slice(5));
+        if (i < loop) invoke(`loop-${i + 1}`);
+        else {
+          s.loop = (now() - tWarm) / loop;
+          channel.end();
+        }
       } else if (f.id === 'second') {
         s.warm = now() - tWarm;
         channel.end();
@@ -123,4 +136,18 @@ for (const [name, , key] of series) {
   const ratio = key === 'stem' ? '' : `  ${(p50 / bareP50).toFixed(2)}x bare`;
   const warm = samples[0]?.warm === undefined ? '' : `  warm p50 ${quantile(samples.map((s) => s.warm!), 0.5).toFixed(2)}`;
   console.log(`${name.padEnd(16)} p50 ${p50.toFixed(1).padStart(6)}  min ${quantile(xs, 0).toFixed(1).padStart(6)}${ratio}${warm}`);
+}
+if (LOOP > 0) {
+  const root2 = mkdtempSync(join(tmpdir(), 'tsfn-shim-bench-'));
+  try {
+    for (const style of Object.keys(FUNCTIONS) as Style[]) {
+      dirs[style] = join(root2, style);
+      mkdirSync(dirs[style]);
+      writeFileSync(join(dirs[style], 'index.mjs'), FUNCTIONS[style]);
+      const s = await shim(style, false, LOOP);
+      console.log(`warm loop ${style.padEnd(7)} ${(s.loop! * 1000).toFixed(0)} us per invocation (${LOOP} in a row, one shim)`);
+    }
+  } finally {
+    rmSync(root2, { recursive: true, force: true });
+  }
 }

@@ -10,14 +10,16 @@
  *   stem <style>    a --prewarm stem cell, idle: from `init` sent until the first result
  *   warm <style>    a further invocation of a warm shim
  *
- * Then, per style, BENCH_LOOP sequential invocations of one warm shim (the
- * time per round trip; run the shim under `--cpu-prof` with
- * BENCH_SHIM_ARGS="--cpu-prof --cpu-prof-dir=DIR" to see where its CPU goes).
+ * Then, per style, BENCH_LOOP sequential invocations of one warm shim: the
+ * time per round trip and the shim's CPU time per invocation (all its
+ * threads, /proc/PID/stat), with BENCH_LOOP_GAP_MS of idle time between
+ * invocations (0: back to back). BENCH_SHIM_ARGS="--cpu-prof
+ * --cpu-prof-dir=DIR" profiles the shim.
  *
- * Environment: BENCH_N (samples per series, 40), BENCH_LOOP (5000).
+ * Environment: BENCH_N (samples per series, 40), BENCH_LOOP (5000), BENCH_LOOP_GAP_MS (0).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
@@ -28,6 +30,14 @@ import { PREWARM_FLAG, SHIM_ENV } from './shim-command.js';
 const N = Number(process.env.BENCH_N ?? 40);
 const LOOP = Number(process.env.BENCH_LOOP ?? 5000);
 const SHIM_ARGS = process.env.BENCH_SHIM_ARGS?.split(' ').filter(Boolean) ?? [];
+const GAP_MS = Number(process.env.BENCH_LOOP_GAP_MS ?? 0);
+
+/** CPU time of a process so far, all threads (ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
 const NODE = process.execPath;
 const FUNCTIONS = {
   lambda: 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }\n',
@@ -63,6 +73,7 @@ function shim(style: Style | undefined, stem: boolean, loop = 0): Promise<Sample
   const s: Sample = {};
   let tInit = 0;
   let tWarm = 0;
+  let cpu0 = 0;
   const invoke = (id: string) => channel.write(encodeFrame({
     t: 'invoke', id, kind: 'http', start: stem ? 'prewarm' : 'cold', trigger: 'http', deadline: Date.now() + 10_000,
     account: 'bench', http: { method: 'GET', path: '/', query: 'name=bench', headers: [['accept', '*/*'], ['user-agent', 'bench']] },
@@ -86,12 +97,16 @@ function shim(style: Style | undefined, stem: boolean, loop = 0): Promise<Sample
       } else if (f.id === 'first') {
         s[stem ? 'stem' : 'cold'] = now() - (stem ? tInit : t0);
         tWarm = now();
+        if (loop) cpu0 = cpuMs(child.pid!);
         invoke(loop ? 'loop-1' : 'second');
       } else if (f.id?.startsWith('loop-')) {
         const i = Number(f.id.slice(5));
-        if (i < loop) invoke(`loop-${i + 1}`);
-        else {
-          s.loop = (now() - tWarm) / loop;
+        if (i < loop) {
+          if (GAP_MS) setTimeout(() => invoke(`loop-${i + 1}`), GAP_MS);
+          else invoke(`loop-${i + 1}`);
+        } else {
+          s.loop = (now() - tWarm) / loop - GAP_MS;
+          s.loopCpu = (cpuMs(child.pid!) - cpu0) / loop;
           channel.end();
         }
       } else if (f.id === 'second') {
@@ -145,7 +160,7 @@ if (LOOP > 0) {
       mkdirSync(dirs[style]);
       writeFileSync(join(dirs[style], 'index.mjs'), FUNCTIONS[style]);
       const s = await shim(style, false, LOOP);
-      console.log(`warm loop ${style.padEnd(7)} ${(s.loop! * 1000).toFixed(0)} us per invocation (${LOOP} in a row, one shim)`);
+      console.log(`warm loop ${style.padEnd(7)} ${(s.loop! * 1000).toFixed(0)} us per round trip, ${(s.loopCpu! * 1000).toFixed(0)} us of the shim's CPU per invocation (${LOOP} in a row, ${GAP_MS} ms apart, one shim)`);
     }
   } finally {
     rmSync(root2, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { NotFound } from '../core/errors.js';
+import { NO_TRACE, type Within } from '../core/telemetry/trace-context.js';
 import type { FunctionRow, FunctionStore, VersionRow } from './store/function-store.js';
 
 export interface ResolvedFunction {
@@ -28,7 +29,7 @@ export class FunctionCache {
   }
 
   /** `within` runs the PostgreSQL queries of a lookup (a TraceScope's, so that they are traced under the request). */
-  resolve(name: string, version?: number, within: <T>(fn: () => T) => T = (fn) => fn()): Promise<ResolvedFunction> {
+  resolve(name: string, version?: number, within: Within = NO_TRACE.within): Promise<ResolvedFunction> {
     const key = version === undefined ? name : `${name}@${version}`;
     const now = Date.now();
     const hit = this.entries.get(key);
@@ -45,7 +46,7 @@ export class FunctionCache {
     }
   }
 
-  private async load(name: string, version: number | undefined, within: <T>(fn: () => T) => T): Promise<ResolvedFunction> {
+  private async load(name: string, version: number | undefined, within: Within): Promise<ResolvedFunction> {
     const fn = await within(() => this.store.get(name));
     if (!fn) throw new NotFound(`no function named ${name}`);
     return { fn, version: await within(() => this.store.version(name, version)) };

@@ -1,5 +1,6 @@
 import type { Db } from '../infra/db.js';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
+import { NO_TRACE, type Within } from '../core/telemetry/trace-context.js';
 import type { LayerStore } from './layers/layer-store.js';
 
 /** Most bytes and files a function's extracted artifact may take. */
@@ -16,7 +17,7 @@ export class CodeLayers {
   constructor(private readonly store: LayerStore, private readonly db: Db) {}
 
   /** `within` runs the query that fetches the artifact (an invocation's trace scope). */
-  dir(spec: FunctionSpec, within: <T>(fn: () => T) => T = (fn) => fn()): Promise<string> {
+  dir(spec: FunctionSpec, within: Within = NO_TRACE.within): Promise<string> {
     let p = this.paths.get(spec.digest);
     if (!p) {
       p = this.store.ensureArtifact(spec.digest, () => within(() => this.fetch(spec.digest)), ARTIFACT_LIMITS);

@@ -33,6 +33,9 @@ export function contextFrom(traceparent: string | undefined, parent: Context = R
   return w3c.extract(parent, { traceparent }, defaultTextMapGetter);
 }
 
+/** Runs `fn` in some trace context (see TraceScope.within). */
+export type Within = <T>(fn: () => T) => T;
+
 /**
  * The trace context of one request or invocation, carried explicitly through
  * its async steps.
@@ -43,7 +46,7 @@ export interface TraceScope {
    * Runs `fn` with `ctx` active: a Redis or PostgreSQL command that `fn` sends
    * synchronously gets its client span under this scope's span.
    */
-  within<T>(fn: () => T): T;
+  readonly within: Within;
 }
 
 export function traceScope(ctx: Context): TraceScope {

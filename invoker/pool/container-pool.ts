@@ -1,6 +1,7 @@
 import { shortId } from '../../core/ids.js';
 import type { FunctionSpec } from '../../core/schemas/invocation.js';
 import type { StartKind } from '../../core/states.js';
+import type { Within } from '../../core/telemetry/trace-context.js';
 import { DEFAULT_PIDS, tmpBytes, type Container, type ContainerFactory, type ContainerLimits, type InitOutcome } from '../container/container.js';
 import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
 
@@ -10,7 +11,7 @@ export interface PoolOptions {
    * Host directory holding a function version's code (its extracted layer);
    * `within` runs the query that fetches an artifact not yet on this host.
    */
-  codeDir(spec: FunctionSpec, within?: <T>(fn: () => T) => T): Promise<string>;
+  codeDir(spec: FunctionSpec, within?: Within): Promise<string>;
   budgetMiB: number;
   /** Stem cells (booted shim, no code) kept ready. */
   prewarm: number;
@@ -52,7 +53,7 @@ export interface AcquireTrace {
   /** A step of getting the container ready, timed with performance.now(). */
   step(step: AcquireStep, startMs: number, endMs: number): void;
   /** Runs `fn` (which sends a database query) inside the invocation's trace. */
-  within<T>(fn: () => T): T;
+  within: Within;
 }
 
 const UNTRACED: AcquireTrace = { step() {}, within: (fn) => fn() };

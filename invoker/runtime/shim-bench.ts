@@ -130,6 +130,7 @@ const series: Array<[string, () => Promise<Sample>, string]> = [
   ['stem fetch', () => shim('fetch', true), 'stem'],
 ];
 const results = new Map<string, Sample[]>(series.map(([name]) => [name, []]));
+const loops = new Map<Style, Sample>();
 try {
   for (let i = 0; i < N + 2; i++) {
     for (const [name, run] of series) {
@@ -137,6 +138,7 @@ try {
       if (i >= 2) results.get(name)!.push(sample);
     }
   }
+  if (LOOP > 0) for (const style of Object.keys(FUNCTIONS) as Style[]) loops.set(style, await shim(style, false, LOOP));
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
@@ -152,17 +154,6 @@ for (const [name, , key] of series) {
   const warm = samples[0]?.warm === undefined ? '' : `  warm p50 ${quantile(samples.map((s) => s.warm!), 0.5).toFixed(2)}`;
   console.log(`${name.padEnd(16)} p50 ${p50.toFixed(1).padStart(6)}  min ${quantile(xs, 0).toFixed(1).padStart(6)}${ratio}${warm}`);
 }
-if (LOOP > 0) {
-  const root2 = mkdtempSync(join(tmpdir(), 'tsfn-shim-bench-'));
-  try {
-    for (const style of Object.keys(FUNCTIONS) as Style[]) {
-      dirs[style] = join(root2, style);
-      mkdirSync(dirs[style]);
-      writeFileSync(join(dirs[style], 'index.mjs'), FUNCTIONS[style]);
-      const s = await shim(style, false, LOOP);
-      console.log(`warm loop ${style.padEnd(7)} ${(s.loop! * 1000).toFixed(0)} us per round trip, ${(s.loopCpu! * 1000).toFixed(0)} us of the shim's CPU per invocation (${LOOP} in a row, ${GAP_MS} ms apart, one shim)`);
-    }
-  } finally {
-    rmSync(root2, { recursive: true, force: true });
-  }
+for (const [style, s] of loops) {
+  console.log(`warm loop ${style.padEnd(7)} ${(s.loop! * 1000).toFixed(0)} us per round trip, ${(s.loopCpu! * 1000).toFixed(0)} us of the shim's CPU per invocation (${LOOP} in a row, ${GAP_MS} ms apart, one shim)`);
 }

@@ -22,5 +22,7 @@ export const paths = {
   sql: join(PACKAGE_ROOT, 'infra', 'sql'),
   launcher: join(PACKAGE_ROOT, 'native', 'build', 'tsfn-launcher'),
   shim: join(PACKAGE_ROOT, 'dist', 'shim.cjs'),
+  /** The shim's entry, which runs it from a V8 code cache (invoker/runtime/shim-boot.ts). */
+  shimBoot: join(PACKAGE_ROOT, 'dist', 'shim-boot.cjs'),
   functions: join(PACKAGE_ROOT, 'functions'),
 };

@@ -1,6 +1,7 @@
 import type { Db } from '../infra/db.js';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
 import { NO_TRACE, type Within } from '../core/telemetry/trace-context.js';
+import { renderCommonJs } from './layers/commonjs-entry.js';
 import type { LayerStore } from './layers/layer-store.js';
 
 /** Most bytes and files a function's extracted artifact may take. */
@@ -8,8 +9,10 @@ export const ARTIFACT_LIMITS = { maxBytes: 512 * 1048576, maxFiles: 20_000 };
 
 /**
  * Function code on this host: each artifact fetched from PostgreSQL once,
- * verified against its digest and extracted into the layer store; the
- * directory is then bind-mounted (or attached) read-only at /var/task.
+ * verified against its digest and extracted into the layer store, with a
+ * CommonJS rendering of its entry where that means the same
+ * (layers/commonjs-entry.ts); the directory is then bind-mounted (or
+ * attached) read-only at /var/task.
  */
 export class CodeLayers {
   private paths = new Map<string, Promise<string>>();
@@ -20,7 +23,10 @@ export class CodeLayers {
   dir(spec: FunctionSpec, within: Within = NO_TRACE.within): Promise<string> {
     let p = this.paths.get(spec.digest);
     if (!p) {
-      p = this.store.ensureArtifact(spec.digest, () => within(() => this.fetch(spec.digest)), ARTIFACT_LIMITS);
+      const fetch = () => within(() => this.fetch(spec.digest));
+      p = this.store.ensureArtifact(spec.digest, fetch, ARTIFACT_LIMITS, async (dir) => {
+        await renderCommonJs(dir, spec.entry);
+      });
       p.then(() => this.store.markUsed(spec.digest), () => this.paths.delete(spec.digest));
       this.paths.set(spec.digest, p);
     }

@@ -12,6 +12,7 @@ import { holdFavorDynmods, type FavorDynmods } from './cgroups/favor-dynmods.js'
 import { CodeLayers } from './code-layers.js';
 import { LauncherFactory } from './container/launcher-factory.js';
 import { buildBaseLayer } from './layers/base-layer.js';
+import { buildCodeCacheLayer } from './layers/code-cache-layer.js';
 import { LayerStore } from './layers/layer-store.js';
 import { ContainerPool, type PoolOptions } from './pool/container-pool.js';
 import { SHIM_ENV, shimArgv } from './runtime/shim-command.js';
@@ -42,7 +43,8 @@ export interface Host {
   factory: LauncherFactory;
   code: CodeLayers;
   layers: LayerStore;
-  baseLayer: string;
+  /** The containers' read-only root layers, top first. */
+  rootLayers: string[];
 }
 
 /**
@@ -57,12 +59,20 @@ export async function prepareHost(config: Config, db: Db, owner: string): Promis
   const layers = await LayerStore.open(config.TSFN_DATA_DIR);
   const base = await buildBaseLayer(layers, { shimPath: paths.shim });
   layers.markUsed(base.digest);
+  const rootLayers = [base.path];
+  try {
+    const cache = await buildCodeCacheLayer(layers, base);
+    layers.markUsed(cache.digest);
+    rootLayers.unshift(cache.path);
+  } catch (err) {
+    console.error(`invoker: no code cache for the shim, cold starts compile it (${(err as Error).message})`);
+  }
   await layers.evict(config.TSFN_LAYER_BUDGET_MIB * 1048576);
   const factory = new LauncherFactory(cgroups, {
-    launcher: paths.launcher, baseLayer: base.path, shimArgv, shimEnv: SHIM_ENV, runDir: join(config.TSFN_DATA_DIR, 'run'),
+    launcher: paths.launcher, rootLayers, shimArgv, shimEnv: SHIM_ENV, runDir: join(config.TSFN_DATA_DIR, 'run'),
     maxFrameBytes: MAX_RESPONSE_BYTES + 1048576, startTimeoutMs: 10_000,
   });
-  return { factory, code: new CodeLayers(layers, db), layers, baseLayer: base.path };
+  return { factory, code: new CodeLayers(layers, db), layers, rootLayers };
 }
 
 /** The pool's settings from the configuration (SPEC §5). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeLayers } from '../invoker/code-layers.js';
 import { LayerStore } from '../invoker/layers/layer-store.js';
+import { commonJsRendering } from '../invoker/runtime/function-loader.js';
 import { testContext, type TestContext } from './support/context.js';
 import { InvokeClient } from './support/invoke-client.js';
 
@@ -40,5 +41,13 @@ describe('CodeLayers', () => {
     expect(existsSync(dirA)).toBe(true);
     expect(existsSync(dirB)).toBe(false);
     expect(existsSync(join(await code.dir(b), 'index.mjs'))).toBe(true);
+  });
+
+  it('renders a deployed entry as CommonJS beside it, and leaves one with top-level await to the ESM loader', async () => {
+    const plain = await client.deploy('plain', { 'index.ts': 'export async function handler() { return 1; }' });
+    const awaiting = await client.deploy('awaiting', { 'index.ts': 'await Promise.resolve();\nexport async function handler() { return 1; }' });
+    const code = new CodeLayers(await LayerStore.open(dataDir), ctx.db);
+    expect(existsSync(join(await code.dir(plain), commonJsRendering('index.mjs')))).toBe(true);
+    expect(existsSync(join(await code.dir(awaiting), commonJsRendering('index.mjs')))).toBe(false);
   });
 });

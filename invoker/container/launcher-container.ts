@@ -12,7 +12,8 @@ import type { LaunchedProcess, SpawnServer } from './spawn-server.js';
 
 export interface LaunchConfig {
   launcher: string;
-  baseLayer: string;
+  /** The root filesystem's read-only layers, top first: the code cache (when made) over the base layer. */
+  rootLayers: string[];
   /** argv of the shim inside the container. */
   shimArgv(opts: { memoryMiB: number; start: 'cold' | 'prewarm' }): string[];
   shimEnv: Readonly<Record<string, string>>;
@@ -68,7 +69,7 @@ export class LauncherContainer implements Container {
     spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig, spawner: SpawnServer, attacher: AttachServer,
   ): Promise<LauncherContainer> {
     const args = launcherArgs({
-      layers: [config.baseLayer], upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
+      layers: config.rootLayers, upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
       binds: spec.codeDir ? [{ source: spec.codeDir, target: '/var/task', readOnly: true }] : [],
       passFds: [3], infoFd: 4, cwd: '/tmp',
       argv: config.shimArgv({ memoryMiB: spec.limits.memoryMiB, start: spec.codeDir ? 'cold' : 'prewarm' }),

@@ -11,12 +11,15 @@ const NODE = '/bin/true';
 
 let dir: string;
 let shim: string;
+let shimBoot: string;
 let store: LayerStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tsfn-base-unit-'));
   shim = join(dir, 'shim.cjs');
   await writeFile(shim, 'module.exports = 1;\n');
+  shimBoot = join(dir, 'shim-boot.cjs');
+  await writeFile(shimBoot, 'require("./shim.cjs");\n');
   store = await LayerStore.open(join(dir, 'data'));
 });
 
@@ -38,12 +41,14 @@ async function tree(root: string, rel = ''): Promise<Map<string, string>> {
 
 describe('buildBaseLayer', () => {
   it('lays out node, its libraries and loader, /etc, the mount points and the shim, all as real files', async () => {
-    const { digest, path } = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim });
+    const { digest, path } = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot });
     expect(path).toBe(store.path(digest));
     const layer = await tree(path);
     expect(layer.get(BASE_PATHS.node)).toBe('f 755');
     expect(await readFile(join(path, BASE_PATHS.node))).toEqual(await readFile(NODE));
     expect(layer.get(BASE_PATHS.shim)).toBe('f 644');
+    expect(layer.get(BASE_PATHS.shimBoot)).toBe('f 644');
+    expect(layer.has(BASE_PATHS.shimCodeCache)).toBe(false);
     expect(layer.get(BASE_PATHS.caCertificates)).toBe('f 644');
     expect([...layer.keys()].some((p) => /\/libc\.so\.6$/.test(p))).toBe(true);
     expect([...layer.keys()].some((p) => /^\/lib(64)?\/.*ld-linux.*\.so\.\d$/.test(p))).toBe(true);
@@ -60,28 +65,28 @@ describe('buildBaseLayer', () => {
     // A whole second, which utimes can set back exactly.
     const mtime = new Date(1_700_000_000_000);
     await utimes(shim, mtime, mtime);
-    const first = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim });
+    const first = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot });
     // Same size, same mtime, other content: the cache is keyed by size and mtime, so it answers.
     await writeFile(shim, 'module.exports = 2;\n');
     await utimes(shim, mtime, mtime);
-    expect((await buildBaseLayer(store, { nodePath: NODE, shimPath: shim })).digest).toBe(first.digest);
+    expect((await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot })).digest).toBe(first.digest);
 
     await utimes(shim, new Date(mtime.getTime() + 1000), new Date(mtime.getTime() + 1000));
-    const rebuilt = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim });
+    const rebuilt = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot });
     expect(rebuilt.digest).not.toBe(first.digest);
     expect(await readFile(join(rebuilt.path, BASE_PATHS.shim), 'utf8')).toBe('module.exports = 2;\n');
   });
 
   it('rebuilds when the cached layer was evicted', async () => {
-    const first = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim });
+    const first = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot });
     expect((await store.evict(0)).evicted).toEqual([first.digest]);
-    const again = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim });
+    const again = await buildBaseLayer(store, { nodePath: NODE, shimPath: shim, shimBootPath: shimBoot });
     expect(again).toEqual(first);
     expect(await store.has(first.digest)).toBe(true);
   });
 
   it('names the missing input', async () => {
-    await expect(buildBaseLayer(store, { nodePath: NODE, shimPath: join(dir, 'absent.cjs') }))
+    await expect(buildBaseLayer(store, { nodePath: NODE, shimPath: join(dir, 'absent.cjs'), shimBootPath: shimBoot }))
       .rejects.toThrow(/absent\.cjs is needed for \/opt\/tsfn\/shim\.cjs/);
     expect(await readdir(join(store.root, 'tmp'))).toEqual([]);
   });

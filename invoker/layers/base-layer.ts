@@ -5,6 +5,7 @@ import { sha256Digest, type Digest } from './digest.js';
 import { BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES } from './base-skeleton.js';
 import { fileSha256, listingDigest, readListing, type LayerEntry } from './layer-listing.js';
 import type { LayerStore } from './layer-store.js';
+import { paths } from '../../core/paths.js';
 import { loaderCache } from './loader-cache.js';
 import { sharedLibraries } from './shared-libraries.js';
 
@@ -13,6 +14,8 @@ export interface BaseLayerOptions {
   nodePath?: string;
   /** The bundled runtime shim (paths.shim, dist/shim.cjs). */
   shimPath: string;
+  /** The shim's entry (default paths.shimBoot, dist/shim-boot.cjs). */
+  shimBootPath?: string;
 }
 
 export interface BaseLayer {
@@ -39,7 +42,7 @@ interface Stamp {
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** Bumped when what goes into the layer changes in code rather than in its inputs. */
-const RECIPE_VERSION = 2;
+const RECIPE_VERSION = 3;
 
 interface CacheRecord {
   recipe: string;
@@ -51,19 +54,24 @@ interface CacheRecord {
  * The read-only layer every container starts from: node at /usr/bin/node,
  * every shared object it loads at the path the loader looks for it (real
  * copies, symlinks resolved), CA certificates, a minimal /etc, the empty
- * mount points, and the shim at /opt/tsfn/shim.cjs. Its digest is that of
+ * mount points, and the shim at /opt/tsfn/shim.cjs with its entry boot.cjs
+ * (but not its code cache, which differs from build to build:
+ * code-cache-layer.ts). Its digest is that of
  * its canonical listing, so the same inputs always give the same layer. A
  * cache record keyed by the host files' paths, sizes and mtimes answers
  * later calls without ldd or hashing.
  */
 export async function buildBaseLayer(store: LayerStore, opts: BaseLayerOptions): Promise<BaseLayer> {
   const nodePath = opts.nodePath ?? process.execPath;
-  const recipe = sha256Digest(JSON.stringify({ RECIPE_VERSION, nodePath, shimPath: opts.shimPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES }));
+  const shimBootPath = opts.shimBootPath ?? paths.shimBoot;
+  const recipe = sha256Digest(JSON.stringify({
+    RECIPE_VERSION, nodePath, shimPath: opts.shimPath, shimBootPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES,
+  }));
   const cacheFile = join(store.root, 'base-layer.json');
   const cached = await readCache(cacheFile, recipe);
   if (cached && (await store.has(cached))) return { digest: cached, path: store.path(cached) };
 
-  const files = await planFiles(nodePath, opts.shimPath);
+  const files = await planFiles(nodePath, opts.shimPath, shimBootPath);
   const before = await stamps(files);
   const digest = listingDigest(await plannedListing(files));
   const path = await store.ensure(digest, (dir) => writeLayer(dir, files, digest));
@@ -73,7 +81,7 @@ export async function buildBaseLayer(store: LayerStore, opts: BaseLayerOptions):
   return { digest, path };
 }
 
-async function planFiles(nodePath: string, shimPath: string): Promise<PlannedFile[]> {
+async function planFiles(nodePath: string, shimPath: string, shimBootPath: string): Promise<PlannedFile[]> {
   const fromHost = async (path: string, hostPath: string, mode?: number): Promise<PlannedFile> => {
     const source = await realpath(hostPath).catch((err: Error) => {
       throw new Error(`base layer: ${hostPath} is needed for ${path}: ${err.message}`);
@@ -84,6 +92,7 @@ async function planFiles(nodePath: string, shimPath: string): Promise<PlannedFil
   const planned: PlannedFile[] = [
     await fromHost(BASE_PATHS.node, nodePath, 0o755),
     await fromHost(BASE_PATHS.shim, shimPath, 0o644),
+    await fromHost(BASE_PATHS.shimBoot, shimBootPath, 0o644),
     await fromHost(BASE_PATHS.caCertificates, BASE_PATHS.caCertificates, 0o644),
     ...(await Promise.all(libs.map((lib) => fromHost(lib.path, lib.source)))),
     ...Object.entries(SKELETON_FILES).map(([path, content]) => ({ path, content, mode: 0o644 })),

@@ -2,6 +2,10 @@
 export const BASE_PATHS = {
   node: '/usr/bin/node',
   shim: '/opt/tsfn/shim.cjs',
+  /** Runs the shim beside it from the code cache below, when there is one (invoker/runtime/shim-boot.ts). */
+  shimBoot: '/opt/tsfn/boot.cjs',
+  /** Not in the base layer: in the code-cache layer over it (code-cache-layer.ts). */
+  shimCodeCache: '/opt/tsfn/shim.cjs.cache',
   /** Mount point of a function's code layer. */
   task: '/var/task',
   caCertificates: '/etc/ssl/certs/ca-certificates.crt',

@@ -82,14 +82,18 @@ export class LayerStore {
 
   /**
    * A function's layer: fetches its tar.gz only when the layer is absent,
-   * checks the bytes hash to `digest`, and extracts them safely.
+   * checks the bytes hash to `digest`, and extracts them safely. `finish`
+   * runs on the extracted tree before it becomes the layer.
    */
-  ensureArtifact(digest: string, fetch: () => Promise<Buffer>, limits: ExtractLimits): Promise<string> {
+  ensureArtifact(
+    digest: string, fetch: () => Promise<Buffer>, limits: ExtractLimits, finish?: (dir: string) => Promise<void>,
+  ): Promise<string> {
     return this.ensure(digest, async (dir) => {
       const tgz = await fetch();
       const actual = sha256Digest(tgz);
       if (actual !== digest) throw new UnsafeArtifactError(`artifact hashes to ${actual}, not ${digest}`);
       await extractArtifact(tgz, dir, limits);
+      await finish?.(dir);
     });
   }
 

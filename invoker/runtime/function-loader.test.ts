@@ -1,5 +1,26 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findHandler, HandlerNotFound } from './function-loader.js';
+import { commonJsRendering, findHandler, HandlerNotFound, loadFunction } from './function-loader.js';
+
+describe('loadFunction', () => {
+  it('requires the CommonJS rendering of the entry when there is one, and imports the entry otherwise', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tsfn-loader-unit-'));
+    try {
+      await writeFile(join(dir, 'index.mjs'), 'export async function handler() { return "esm"; }\n');
+      const call = async () => {
+        const fn = await loadFunction(dir, 'index.mjs');
+        return fn.style === 'lambda' ? fn.handler({}, {}, () => {}) : undefined;
+      };
+      expect(await call()).toBe('esm');
+      await writeFile(join(dir, commonJsRendering('index.mjs')), 'exports.handler = async () => "cjs";\n');
+      expect(await call()).toBe('cjs');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('findHandler', () => {
   it('calls a default export\'s fetch as a method, with the context as env and as ctx', async () => {

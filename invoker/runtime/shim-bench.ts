@@ -1,12 +1,17 @@
 /**
- * `npx tsx invoker/runtime/shim-bench.ts`: start-up of the built shim
- * (dist/shim.cjs) on this host, without containers, next to a bare
- * `node -e 0`, all with the clean SHIM_ENV and interleaved so that load on the
- * machine hits every series alike. Medians (p50) and minimums, in ms:
+ * `npx tsx invoker/runtime/shim-bench.ts`: start-up of the built shim on this
+ * host, without containers, next to a bare `node -e 0`, all with the clean
+ * SHIM_ENV and interleaved so that load on the machine hits every series
+ * alike. The shim starts as in a container: through its boot (dist/shim-boot.cjs)
+ * with a code cache made as the invoker makes it (code-cache-layer.ts), and
+ * functions rendered as CommonJS as the invoker renders them
+ * (commonjs-entry.ts). Medians (p50) and minimums, in ms:
  *
  *   bare            spawn `node -e 0` until it exits
  *   ready           spawn the shim until its `ready` frame
  *   cold <style>    spawn until the first invocation's result (ready, init, invoke)
+ *   cold lambda, plain   the same, but dist/shim.cjs run directly (no code cache)
+ *                   and the ESM entry imported (no CommonJS rendering)
  *   stem <style>    a --prewarm stem cell, idle: from `init` sent until the first result
  *   warm <style>    a further invocation of a warm shim
  *
@@ -19,12 +24,16 @@
  * Environment: BENCH_N (samples per series, 40), BENCH_LOOP (5000), BENCH_LOOP_GAP_MS (0).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameDecoder } from '../../core/framing.js';
 import { paths } from '../../core/paths.js';
+import { BASE_PATHS } from '../layers/base-skeleton.js';
+import { buildCodeCacheLayer } from '../layers/code-cache-layer.js';
+import { renderCommonJs } from '../layers/commonjs-entry.js';
+import { LayerStore } from '../layers/layer-store.js';
 import { PREWARM_FLAG, SHIM_ENV } from './shim-command.js';
 
 const N = Number(process.env.BENCH_N ?? 40);
@@ -52,7 +61,20 @@ for (const style of Object.keys(FUNCTIONS) as Style[]) {
   dirs[style] = join(root, style);
   mkdirSync(dirs[style]);
   writeFileSync(join(dirs[style], 'index.mjs'), FUNCTIONS[style]);
+  await renderCommonJs(dirs[style], 'index.mjs');
 }
+const plainLambda = join(root, 'plain-lambda');
+mkdirSync(plainLambda);
+writeFileSync(join(plainLambda, 'index.mjs'), FUNCTIONS.lambda);
+
+// /opt/tsfn as a container sees it: the boot, the shim and (from the code-cache layer) its cache.
+const layer = join(root, 'layer');
+mkdirSync(join(layer, 'opt', 'tsfn'), { recursive: true });
+copyFileSync(paths.shimBoot, join(layer, BASE_PATHS.shimBoot));
+copyFileSync(paths.shim, join(layer, BASE_PATHS.shim));
+const cacheLayer = await buildCodeCacheLayer(await LayerStore.open(join(root, 'store')), { digest: `sha256:${'0'.repeat(64)}`, path: layer });
+copyFileSync(join(cacheLayer.path, BASE_PATHS.shimCodeCache), join(layer, BASE_PATHS.shimCodeCache));
+const boot = join(layer, BASE_PATHS.shimBoot);
 
 const now = () => performance.now();
 
@@ -64,9 +86,9 @@ function bare(): Promise<Sample> {
 }
 
 /** One shim's life: ready, then (unless only timing ready) init, two invocations (or `loop`), hang up. */
-function shim(style: Style | undefined, stem: boolean, loop = 0): Promise<Sample> {
+function shim(style: Style | undefined, stem: boolean, loop = 0, plain = false): Promise<Sample> {
   const t0 = now();
-  const args = [...(loop ? SHIM_ARGS : []), paths.shim, ...(stem ? [PREWARM_FLAG] : [])];
+  const args = [...(loop ? SHIM_ARGS : []), plain ? paths.shim : boot, ...(stem ? [PREWARM_FLAG] : [])];
   const child = spawn(NODE, args, { stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...SHIM_ENV } });
   const channel = child.stdio[3] as Socket;
   const decoder = new FrameDecoder(1 << 26);
@@ -88,7 +110,7 @@ function shim(style: Style | undefined, stem: boolean, loop = 0): Promise<Sample
         setTimeout(() => {
           tInit = now();
           channel.write(encodeFrame({
-            t: 'init', name: 'bench', version: 1, memoryMiB: 128, codeDir: dirs[style], entry: 'index.mjs', env: {},
+            t: 'init', name: 'bench', version: 1, memoryMiB: 128, codeDir: plain ? plainLambda : dirs[style], entry: 'index.mjs', env: {},
             maxResponseBytes: 6 << 20,
           }));
         }, stem ? 50 : 0);
@@ -126,6 +148,7 @@ const series: Array<[string, () => Promise<Sample>, string]> = [
   ['ready --prewarm', () => shim(undefined, true), 'ready'],
   ['cold lambda', () => shim('lambda', false), 'cold'],
   ['cold fetch', () => shim('fetch', false), 'cold'],
+  ['cold lambda, plain', () => shim('lambda', false, 0, true), 'cold'],
   ['stem lambda', () => shim('lambda', true), 'stem'],
   ['stem fetch', () => shim('fetch', true), 'stem'],
 ];

@@ -1,11 +1,12 @@
 /**
  * How the invoker starts the runtime shim inside a container. The base layer
- * puts Node at /usr/bin/node and the bundled shim (dist/shim.cjs) at
- * /opt/tsfn/shim.cjs. The environment is built from scratch: a container never
+ * puts Node at /usr/bin/node, the bundled shim (dist/shim.cjs) at
+ * /opt/tsfn/shim.cjs and its entry (dist/shim-boot.cjs), which runs it from a
+ * V8 code cache, at /opt/tsfn/boot.cjs. The environment is built from scratch: a container never
  * inherits the invoker's (NODE_EXTRA_CA_CERTS alone costs tens of ms per start).
  */
 export const NODE_PATH = '/usr/bin/node';
-export const SHIM_PATH = '/opt/tsfn/shim.cjs';
+export const SHIM_BOOT_PATH = '/opt/tsfn/boot.cjs';
 
 /**
  * Given to a stem cell: the shim loads, before it reports `ready`, what any
@@ -30,7 +31,7 @@ export interface ShimCommandOptions {
  * as `oom`, which is what SPEC §4 reports for it.
  */
 export function shimArgv(opts: ShimCommandOptions): string[] {
-  const argv = [NODE_PATH, SHIM_PATH];
+  const argv = [NODE_PATH, SHIM_BOOT_PATH];
   if (opts.start === 'prewarm') argv.push(PREWARM_FLAG);
   return argv;
 }

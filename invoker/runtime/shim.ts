@@ -5,7 +5,6 @@
  * `result` or an `error` frame. Start-up time is a cold start's: anything that
  * can wait until a frame asks for it waits.
  */
-import { join } from 'node:path';
 import type { Frame } from '../../core/framing.js';
 import type { ErrorInfo, InitFrame, InvokeFrame } from '../../core/schemas/control.js';
 import { diagnostic, openControlChannel, protocolFailure } from './control-channel.js';
@@ -75,7 +74,7 @@ async function initialise(init: InitFrame): Promise<void> {
   logs.install();
   const loaded = await answerOnce(() => {
     process.chdir(init.codeDir);
-    return loadFunction(join(init.codeDir, init.entry), init.entry);
+    return loadFunction(init.codeDir, init.entry);
   });
   if (loaded.state === 'ok') {
     current = { state: 'loaded', init, fn: loaded.value };

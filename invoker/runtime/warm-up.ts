@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import type { InitFrame, InvokeFrame } from '../../core/schemas/control.js';
+import { dynamicImport } from './dynamic-import.js';
 import { warmFetchPath } from './fetch-style.js';
 import { frameSchemas } from './frame-schemas.js';
 
@@ -24,8 +25,8 @@ export async function warmUp(): Promise<void> {
   ToShim.safeParse(SAMPLE_INIT);
   ToShim.safeParse(SAMPLE_INVOKE);
   pathToFileURL(`${SAMPLE_INIT.codeDir}/${SAMPLE_INIT.entry}`);
-  await import('node:fs/promises');
-  await import(EMPTY_MODULE);
+  await dynamicImport('node:fs/promises');
+  await dynamicImport(EMPTY_MODULE);
   void process.stdout;
   void process.stderr;
   await warmFetchPath(SAMPLE_INVOKE);

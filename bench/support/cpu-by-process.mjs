@@ -14,7 +14,7 @@ const INTERVAL_S = 2;
 
 function group(comm, cmdline) {
   for (const g of ['gateway', 'invoker', 'meter']) if (cmdline.includes(`tsfn.js ${g}`)) return g;
-  if (cmdline.includes('shim.cjs')) return 'container-node';
+  if (cmdline.includes('shim.cjs') || cmdline.includes('boot.cjs')) return 'container-node';
   if (cmdline.includes('direct-hono')) return 'direct';
   if (comm.startsWith('postgres') || cmdline.startsWith('postgres')) return 'postgres';
   return comm;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { Header } from './control-to-shim.js';
 
 /**
  * Frames on the control channel between the invoker and the runtime shim in a
@@ -7,7 +8,6 @@ import * as z from 'zod/mini';
  * The invoker validates every frame the shim sends: the shim shares a
  * process with untrusted function code.
  */
-const Header = z.tuple([z.string(), z.string()]);
 export const ErrorInfo = z.object({
   name: z.string(),
   message: z.string(),
@@ -23,48 +23,9 @@ export const LogLine = z.object({
 });
 export type LogLine = z.infer<typeof LogLine>;
 
-// ---- invoker -> shim ----
+// ---- invoker -> shim: control-to-shim.ts ----
 
-export const InitFrame = z.object({
-  t: z.literal('init'),
-  name: z.string(),
-  version: z.number(),
-  memoryMiB: z.number(),
-  /** Directory holding the function's bundle inside the container. */
-  codeDir: z.string(),
-  entry: z.string(),
-  env: z.record(z.string(), z.string()),
-  /** Largest response body the shim may send, in bytes. */
-  maxResponseBytes: z.number(),
-});
-export type InitFrame = z.infer<typeof InitFrame>;
-
-export const HttpRequest = z.object({
-  method: z.string(),
-  /** Path suffix after /fn/:name, always starting with '/'. */
-  path: z.string(),
-  /** Raw query string without '?'. */
-  query: z.string(),
-  headers: z.array(Header),
-});
-export type HttpRequest = z.infer<typeof HttpRequest>;
-
-export const InvokeFrame = z.object({
-  t: z.literal('invoke'),
-  id: z.string(),
-  /** 'http': an HTTP request; 'event': a JSON event (API invoke, async, schedule). */
-  kind: z.enum(['http', 'event']),
-  start: z.enum(['cold', 'prewarm', 'warm']),
-  trigger: z.enum(['http', 'async', 'schedule']),
-  deadline: z.number(),
-  traceparent: z.optional(z.string()),
-  account: z.string(),
-  http: HttpRequest,
-});
-export type InvokeFrame = z.infer<typeof InvokeFrame>;
-
-export const ToShim = z.discriminatedUnion('t', [InitFrame, InvokeFrame]);
-export type ToShim = z.infer<typeof ToShim>;
+export { HttpRequest, InitFrame, InvokeFrame, ToShim } from './control-to-shim.js';
 
 // ---- shim -> invoker ----
 

@@ -2,12 +2,15 @@
  * npm run bench:launcher: median time to start a container, exec
  * `node --version` in it and exit, next to `node --version` run bare and to
  * `runc run` of the same root filesystem (the base layer), in one run,
- * interleaved so that machine noise hits all three alike.
+ * interleaved so that machine noise hits them all alike.
  *
  *   bare      env -i /usr/bin/node --version
  *   launcher  tsfn-launcher run (all namespaces, overlay on the base layer, /proc,
  *             /dev, masks, pivot_root, caps, seccomp, cgroup join) -- /usr/bin/node --version
- *   runc      runc run of a bundle whose rootfs is the base layer (read-only), same namespaces
+ *   runc      runc run of a bundle whose rootfs is the base layer (read-only), same
+ *             namespaces, runc's minimal mounts and masks, no seccomp
+ *   runc-same the same with what the launcher also does: /sys, /dev/shm, its masks,
+ *             rlimits and seccomp filter (bench/support/runc-config.ts)
  *
  * The bench holds the kernel's cgroup favordynmods mode as the invoker does
  * (invoker/cgroups/favor-dynmods.ts): without it, on cgroup v1, joining the
@@ -19,7 +22,7 @@
  * Environment: BENCH_N (samples per command, 50), BENCH_HOST_DEFAULTS (0).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../core/paths.js';
@@ -27,6 +30,7 @@ import { detectCgroups, newOwnerId } from '../invoker/cgroups/cgroup.js';
 import { holdFavorDynmods } from '../invoker/cgroups/favor-dynmods.js';
 import { buildBaseLayer } from '../invoker/layers/base-layer.js';
 import { LayerStore } from '../invoker/layers/layer-store.js';
+import { runcConfig, runcConfigSameIsolation } from './support/runc-config.js';
 import { fmt, median } from './support/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 50);
@@ -50,8 +54,11 @@ const cmds: Record<string, [string, string[]]> = {
     '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version']],
 };
 if (haveRunc) {
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(runcConfig(base.path)));
-  cmds.runc = ['runc', ['--root', join(bundle, 'state'), 'run', '--bundle', bundle, 'bench']];
+  for (const [name, config] of [['runc', runcConfig(base.path)], ['runc-same', runcConfigSameIsolation(base.path)]] as const) {
+    mkdirSync(join(bundle, name));
+    writeFileSync(join(bundle, name, 'config.json'), JSON.stringify(config));
+    cmds[name] = ['runc', ['--root', join(bundle, 'state'), 'run', '--bundle', join(bundle, name), `bench-${name}`]];
+  }
 }
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
@@ -80,34 +87,11 @@ console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; 
 for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(10)} median ${fmt(median(s)).padStart(10)}`);
 console.log(`\nlauncher overhead = ${fmt(launcher - bare)} (target <= 3 ms)`);
 if (haveRunc) {
-  const runc = median(samples.runc!);
-  console.log(`runc overhead     = ${fmt(runc - bare)}`);
-  console.log(`runc / launcher overhead = ${((runc - bare) / (launcher - bare)).toFixed(1)}x (target >= 15x)`);
+  for (const name of ['runc', 'runc-same']) {
+    const runc = median(samples[name]!);
+    const what = name === 'runc' ? 'runc, minimal config' : 'runc, same isolation as the launcher';
+    console.log(`${what}: overhead ${fmt(runc - bare)}, ${((runc - bare) / (launcher - bare)).toFixed(1)}x the launcher's (target >= 15x)`);
+  }
 } else {
   console.log('runc is not installed (apt-get install runc): no comparison');
-}
-
-/** A runc bundle config: the base layer as a read-only root, the namespaces tsfn uses, no terminal. */
-function runcConfig(rootfs: string) {
-  return {
-    ociVersion: '1.0.2',
-    process: {
-      terminal: false, user: { uid: 65534, gid: 65534 }, args: ['/usr/bin/node', '--version'],
-      env: ['PATH=/usr/bin'], cwd: '/', noNewPrivileges: true,
-      capabilities: { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] },
-    },
-    root: { path: rootfs, readonly: true },
-    hostname: 'tsfn',
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc' },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=65536k'] },
-    ],
-    linux: {
-      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type })),
-      resources: { memory: { limit: 256 * 1048576 }, pids: { limit: 128 } },
-      maskedPaths: ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug'],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
-    },
-  };
 }

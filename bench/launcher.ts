@@ -19,7 +19,9 @@
  * keeps the mode on once it has been used (6.18 here, native/README.md) that
  * is the default only until tsfn first ran.
  *
- * Environment: BENCH_N (samples per command, 50), BENCH_HOST_DEFAULTS (0).
+ * Environment: BENCH_N (samples per command, 50), BENCH_HOST_DEFAULTS (0),
+ * BENCH_LAUNCHER_B (another tsfn-launcher binary, run as `launcher-b` beside
+ * the built one: an A/B of a change to native/ in one run).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +55,8 @@ const cmds: Record<string, [string, string[]]> = {
   launcher: [paths.launcher, ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]),
     '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version']],
 };
+const launcherB = process.env.BENCH_LAUNCHER_B;
+if (launcherB) cmds['launcher-b'] = [launcherB, cmds.launcher![1]];
 if (haveRunc) {
   for (const [name, config] of [['runc', runcConfig(base.path)], ['runc-same', runcConfigSameIsolation(base.path)]] as const) {
     mkdirSync(join(bundle, name));
@@ -86,6 +90,7 @@ const launcher = median(samples.launcher!);
 console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; favordynmods: ${dynmodsNote}; ${new Date().toISOString()})\n`);
 for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(10)} median ${fmt(median(s)).padStart(10)}`);
 console.log(`\nlauncher overhead = ${fmt(launcher - bare)} (target <= 3 ms)`);
+if (launcherB) console.log(`launcher-b overhead = ${fmt(median(samples['launcher-b']!) - bare)} (${launcherB})`);
 if (haveRunc) {
   for (const name of ['runc', 'runc-same']) {
     const runc = median(samples[name]!);

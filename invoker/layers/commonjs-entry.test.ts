@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,6 +74,29 @@ describe('renderCommonJs', () => {
     expect(r.rendered).toBe(false);
     expect(r.rendered === false && r.reason).toMatch(reason);
     expect(existsSync(join(dir, RENDERED))).toBe(false);
+  });
+
+  it.each([
+    ['a device', '/dev/zero'],
+    ['a host file', '../../../../etc/passwd'],
+    ['an absolute path', '/etc/passwd'],
+    ['a symlink beside it', 'link.map'],
+    ['a URL', 'file:///etc/passwd'],
+  ])('reads no source map the tenant points elsewhere: %s', async (_what, url) => {
+    await symlink('/etc/passwd', join(dir, 'link.map'));
+    await writeFile(join(dir, 'index.mjs'), `export const handler = () => 1;\n//# sourceMappingURL=${url}\n`);
+    const r = await renderCommonJs(dir, 'index.mjs');
+    expect(r.rendered).toBe(false);
+    expect(r.rendered === false && r.reason).toMatch(/source map/);
+    expect(existsSync(join(dir, RENDERED))).toBe(false);
+  });
+
+  it('refuses an entry that is not a regular file, and one that mentions a source map elsewhere', async () => {
+    await writeFile(join(dir, 'real.mjs'), 'export const handler = () => 1;\n');
+    await symlink(join(dir, 'real.mjs'), join(dir, 'index.mjs'));
+    expect((await renderCommonJs(dir, 'index.mjs')).rendered).toBe(false);
+    await writeFile(join(dir, 'other.mjs'), 'export const handler = () => 1;\n/*# sourceMappingURL=/dev/zero */\n');
+    expect((await renderCommonJs(dir, 'other.mjs')).rendered).toBe(false);
   });
 
   it('renders only a top-level .mjs entry', async () => {

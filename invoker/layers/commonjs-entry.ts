@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -21,16 +21,23 @@ export type Rendering = { rendered: true } | { rendered: false; reason: string }
  * Nothing is rendered, and the entry is imported as before, when the module
  * is not a `.mjs` file or cannot mean the same as CommonJS: top-level await,
  * `import.meta` used otherwise, a static import of anything but Node's
- * built-in modules (a package might be ESM only), or any warning from esbuild.
+ * built-in modules (a package might be ESM only), or any warning from esbuild;
+ * nor when the entry is over 16 MiB or names a source map other than a
+ * regular file beside it (esbuild reads the entry from memory and the map
+ * inlined, never a path the tenant's code chose).
  * Files of the artifact under the reserved prefix are removed first, so the
  * shim never mistakes one for a rendering.
  */
 export async function renderCommonJs(dir: string, entry: string): Promise<Rendering> {
   await removeReserved(dir);
   if (!entry.endsWith('.mjs') || entry.includes('/')) return { rendered: false, reason: 'the entry is not a top-level .mjs file' };
+  const source = await sourceWithInlineMap(dir, entry);
+  if (typeof source !== 'string') return source;
   const outfile = join(dir, commonJsRendering(entry));
   const result = await build({
-    entryPoints: [join(dir, entry)],
+    // From memory, not from the file: esbuild would follow the entry's
+    // sourceMappingURL wherever it points (a host file, /dev/zero).
+    stdin: { contents: source, sourcefile: entry, resolveDir: dir, loader: 'js' },
     outfile,
     bundle: false,
     write: false,
@@ -59,6 +66,34 @@ export async function renderCommonJs(dir: string, entry: string): Promise<Render
   }
   for (const file of result.outputFiles) await writeFile(file.path, file.contents, { mode: 0o644 });
   return { rendered: true };
+}
+
+const MAX_ENTRY_BYTES = 16 * 1048576;
+const MAX_MAP_BYTES = 64 * 1048576;
+const MAP_COMMENT = /^[ \t]*\/\/[#@][ \t]*sourceMappingURL=(\S*)[ \t]*$/gm;
+
+/**
+ * The entry's source, with its source map (the last sourceMappingURL comment)
+ * inlined when it is a regular file of the code's own directory, and every
+ * other mention of one removed. The code is a tenant's: its comments must not
+ * make the invoker read anything else.
+ */
+async function sourceWithInlineMap(dir: string, entry: string): Promise<string | Rendering> {
+  const entryStat = await lstat(join(dir, entry)).catch(() => undefined);
+  if (!entryStat?.isFile() || entryStat.size > MAX_ENTRY_BYTES) {
+    return { rendered: false, reason: `the entry is not a regular file of at most ${MAX_ENTRY_BYTES} bytes` };
+  }
+  const original = await readFile(join(dir, entry), 'utf8');
+  const url = [...original.matchAll(MAP_COMMENT)].at(-1)?.[1];
+  const source = original.replace(MAP_COMMENT, '');
+  if (source.includes('sourceMappingURL')) return { rendered: false, reason: 'it mentions a sourceMappingURL elsewhere than in a final comment' };
+  if (!url) return source;
+  if (url.startsWith('data:')) return `${source}\n//# sourceMappingURL=${url}\n`;
+  if (!/^[A-Za-z0-9_.-]+$/.test(url) || url.startsWith('.')) return { rendered: false, reason: `its source map ${url} is not a file beside it` };
+  const mapStat = await lstat(join(dir, url)).catch(() => undefined);
+  if (!mapStat?.isFile() || mapStat.size > MAX_MAP_BYTES) return { rendered: false, reason: `its source map ${url} is not a regular file` };
+  const map = await readFile(join(dir, url));
+  return `${source}\n//# sourceMappingURL=data:application/json;base64,${map.toString('base64')}\n`;
 }
 
 async function removeReserved(dir: string): Promise<void> {

@@ -68,6 +68,10 @@ describe('renderCommonJs', () => {
     ['import.meta beyond url, dirname and filename', 'export const handler = () => import.meta.resolve("x");\n', /import\.meta/],
     ['a static import of a package, which may be ESM only', 'import x from "some-package";\nexport const handler = () => x;\n', /some-package/],
     ['a relative static import, which may be ESM', 'import x from "./other.mjs";\nexport const handler = () => x;\n', /other\.mjs/],
+    ['CommonJS\'s module unbound', 'export const handler = () => typeof module;\n', /`module`/],
+    ['CommonJS\'s require unbound', 'export const handler = () => typeof require;\n', /`require`/],
+    ['CommonJS\'s __dirname unbound', 'export const handler = () => typeof __dirname;\n', /`__dirname`/],
+    ['arguments at the top', 'export const handler = () => arguments;\n', /`arguments`/],
   ])('leaves the entry to the ESM loader with %s', async (_what, source, reason) => {
     await writeFile(join(dir, 'index.mjs'), source);
     const r = await renderCommonJs(dir, 'index.mjs');

@@ -20,7 +20,9 @@ export type Rendering = { rendered: true } | { rendered: false; reason: string }
  *
  * Nothing is rendered, and the entry is imported as before, when the module
  * is not a `.mjs` file or cannot mean the same as CommonJS: top-level await,
- * `import.meta` used otherwise, a static import of anything but Node's
+ * `import.meta` used otherwise, CommonJS's `module`, `exports`, `require`,
+ * `__filename`, `__dirname` or `arguments` used unbound (a module sees none of
+ * them; CommonJS would define them), a static import of anything but Node's
  * built-in modules (a package might be ESM only), or any warning from esbuild;
  * nor when the entry is over 16 MiB or names a source map other than a
  * regular file beside it (esbuild reads the entry from memory and the map
@@ -51,15 +53,20 @@ export async function renderCommonJs(dir: string, entry: string): Promise<Render
     define: {
       'import.meta.url': '__tsfn_import_meta_url',
       'import.meta.filename': '__tsfn_import_meta_filename',
-      'import.meta.dirname': '__dirname',
+      'import.meta.dirname': '__tsfn_import_meta_dirname',
+      // CommonJS's own names mean nothing in a module: one used unbound is spotted below.
+      ...Object.fromEntries(COMMONJS_NAMES.map((name) => [name, `${FREE}${name}`])),
     },
     banner: {
-      js: '"use strict";var __tsfn_import_meta_filename=require("node:path").join(__dirname,' +
+      js: '"use strict";var __tsfn_import_meta_dirname=__dirname,__tsfn_import_meta_filename=require("node:path").join(__dirname,' +
         `${JSON.stringify(entry)}),__tsfn_import_meta_url=require("node:url").pathToFileURL(__tsfn_import_meta_filename).href;`,
     },
   }).catch((err: { errors?: { text: string }[] }) => ({ failed: err.errors?.[0]?.text ?? String(err) }));
   if ('failed' in result) return { rendered: false, reason: result.failed };
   if (result.warnings.length) return { rendered: false, reason: result.warnings[0]!.text };
+  const code = result.outputFiles.find((f) => f.path === outfile)?.text ?? '';
+  const free = COMMONJS_NAMES.find((name) => code.includes(`${FREE}${name}`));
+  if (free) return { rendered: false, reason: `it uses \`${free}\`, which CommonJS would define` };
   for (const output of Object.values(result.metafile.outputs)) {
     const foreign = output.imports.find((i) => i.kind === 'require-call' && !isBuiltin(i.path));
     if (foreign) return { rendered: false, reason: `it imports ${foreign.path}, which may be an ES module` };
@@ -68,6 +75,9 @@ export async function renderCommonJs(dir: string, entry: string): Promise<Render
   return { rendered: true };
 }
 
+/** What CommonJS defines and a module does not. */
+const COMMONJS_NAMES = ['module', 'exports', 'require', '__filename', '__dirname', 'arguments'];
+const FREE = '__tsfn_free_';
 const MAX_ENTRY_BYTES = 16 * 1048576;
 const MAX_MAP_BYTES = 64 * 1048576;
 const MAP_COMMENT = /^[ \t]*\/\/[#@][ \t]*sourceMappingURL=(\S*)[ \t]*$/gm;

@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { paths } from '../../core/paths.js';
 import { sha256Digest, type Digest } from './digest.js';
 import { BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES } from './base-skeleton.js';
-import { fileSha256, listingDigest, readListing, type LayerEntry } from './layer-listing.js';
+import { plannedDigest, writeLayer, type PlannedFile } from './file-layer.js';
 import type { LayerStore } from './layer-store.js';
-import { paths } from '../../core/paths.js';
 import { loaderCache } from './loader-cache.js';
 import { sharedLibraries } from './shared-libraries.js';
 
@@ -23,15 +22,6 @@ export interface BaseLayer {
   path: string;
 }
 
-/** A file of the layer: copied from the host (`hostPath`, really `source`) or written from `content`. */
-interface PlannedFile {
-  path: string;
-  mode: number;
-  hostPath?: string;
-  source?: string;
-  content?: string | Buffer;
-}
-
 /** What a host input looked like: a new symlink target, size or mtime means it changed. */
 interface Stamp {
   hostPath: string;
@@ -41,6 +31,7 @@ interface Stamp {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const CACHE_RECORD = 'base-layer.json';
 /** Bumped when what goes into the layer changes in code rather than in its inputs. */
 const RECIPE_VERSION = 3;
 
@@ -67,17 +58,22 @@ export async function buildBaseLayer(store: LayerStore, opts: BaseLayerOptions):
   const recipe = sha256Digest(JSON.stringify({
     RECIPE_VERSION, nodePath, shimPath: opts.shimPath, shimBootPath, BASE_PATHS, SKELETON_DIRECTORIES, SKELETON_FILES,
   }));
-  const cacheFile = join(store.root, 'base-layer.json');
+  const cacheFile = join(store.root, CACHE_RECORD);
   const cached = await readCache(cacheFile, recipe);
   if (cached && (await store.has(cached))) return { digest: cached, path: store.path(cached) };
 
   const files = await planFiles(nodePath, opts.shimPath, shimBootPath);
   const before = await stamps(files);
-  const digest = listingDigest(await plannedListing(files));
-  const path = await store.ensure(digest, (dir) => writeLayer(dir, files, digest));
+  const digest = await plannedDigest(files, SKELETON_DIRECTORIES);
+  const path = await store.ensure(digest, async (dir) => {
+    const written = await writeLayer(dir, files, SKELETON_DIRECTORIES);
+    if (written !== digest) {
+      throw new Error(`base layer: host files changed while it was built (expected ${digest}, wrote ${written}); build again`);
+    }
+  });
   const after = await stamps(files);
   // A host file that changed under the build may not match the digest: do not vouch for it.
-  if (JSON.stringify(before) === JSON.stringify(after)) await writeCache(cacheFile, { recipe, digest, inputs: after });
+  if (JSON.stringify(before) === JSON.stringify(after)) await store.writeRecord(CACHE_RECORD, { recipe, digest, inputs: after });
   return { digest, path };
 }
 
@@ -106,46 +102,6 @@ async function planFiles(nodePath: string, shimPath: string, shimBootPath: strin
   return planned;
 }
 
-/** Every directory the layer holds: the skeleton's, and the parents of everything. */
-function plannedDirectories(files: PlannedFile[]): Map<string, number> {
-  const dirs = new Map(Object.entries(SKELETON_DIRECTORIES));
-  for (const path of [...dirs.keys(), ...files.map((f) => f.path)]) {
-    for (let dir = dirname(path); dir !== '/'; dir = dirname(dir)) if (!dirs.has(dir)) dirs.set(dir, 0o755);
-  }
-  return dirs;
-}
-
-async function plannedListing(files: PlannedFile[]): Promise<LayerEntry[]> {
-  const dirs = [...plannedDirectories(files)].map(([path, mode]): LayerEntry => ({ path, type: 'directory', mode }));
-  const contents = await Promise.all(files.map(async (f): Promise<LayerEntry> => ({
-    path: f.path,
-    type: 'file',
-    mode: f.mode,
-    sha256: f.source ? await fileSha256(f.source) : createHash('sha256').update(f.content ?? '').digest('hex'),
-  })));
-  return [...dirs, ...contents];
-}
-
-async function writeLayer(dir: string, files: PlannedFile[], digest: Digest): Promise<void> {
-  // Sorted, a parent comes before its children.
-  for (const [path, mode] of [...plannedDirectories(files)].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const abs = join(dir, path);
-    if (path !== '/') await mkdir(abs);
-    await chmod(abs, mode);
-  }
-  for (const file of files) {
-    const abs = join(dir, file.path);
-    // Copies, never hardlinks: the layer must not change when the host's files do.
-    if (file.source) await copyFile(file.source, abs);
-    else await writeFile(abs, file.content ?? '');
-    await chmod(abs, file.mode);
-  }
-  const written = listingDigest(await readListing(dir));
-  if (written !== digest) {
-    throw new Error(`base layer: host files changed while it was built (expected ${digest}, wrote ${written}); build again`);
-  }
-}
-
 async function stamps(files: PlannedFile[]): Promise<Stamp[]> {
   const inputs = files.flatMap((f) => (f.hostPath ? [f.hostPath] : []));
   return Promise.all(inputs.map(stamp));
@@ -171,12 +127,4 @@ async function readCache(file: string, recipe: string): Promise<Digest | undefin
     if (JSON.stringify(now) !== JSON.stringify(input)) return undefined;
   }
   return record.digest;
-}
-
-async function writeCache(file: string, record: CacheRecord): Promise<void> {
-  // Under the store's tmp/, named as its cleanTemp expects, so a crash here leaves nothing for good.
-  const tmp = join(dirname(file), 'tmp', `base-layer.${process.pid}.${randomBytes(6).toString('hex')}`);
-  await mkdir(dirname(tmp), { recursive: true });
-  await writeFile(tmp, JSON.stringify(record));
-  await rename(tmp, file);
 }

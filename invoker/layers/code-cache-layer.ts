@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { encodeFrame, FrameDecoder } from '../../core/framing.js';
 import { PREWARM_FLAG, SHIM_ENV } from '../runtime/shim-command.js';
 import type { BaseLayer } from './base-layer.js';
 import { BASE_PATHS } from './base-skeleton.js';
 import { renderCommonJs } from './commonjs-entry.js';
-import { listingDigest, readListing, type LayerEntry } from './layer-listing.js';
+import { plannedDigest, writeLayer } from './file-layer.js';
 import type { LayerStore } from './layer-store.js';
 
 export interface CodeCacheOptions {
@@ -45,26 +44,13 @@ export async function buildCodeCacheLayer(store: LayerStore, base: BaseLayer, op
   if (record?.base === base.digest && (await store.has(record.digest))) {
     return { digest: record.digest as BaseLayer['digest'], path: store.path(record.digest) };
   }
-  const cache = await makeCodeCache(base, opts);
-  const entries: LayerEntry[] = [
-    { path: '/', type: 'directory', mode: 0o755 },
-    { path: '/opt', type: 'directory', mode: 0o755 },
-    { path: '/opt/tsfn', type: 'directory', mode: 0o755 },
-    { path: BASE_PATHS.shimCodeCache, type: 'file', mode: 0o644, sha256: createHash('sha256').update(cache).digest('hex') },
-  ];
-  const digest = listingDigest(entries);
+  const files = [{ path: BASE_PATHS.shimCodeCache, content: await makeCodeCache(base, opts), mode: 0o644 }];
+  const digest = await plannedDigest(files);
   const path = await store.ensure(digest, async (dir) => {
-    await chmod(dir, 0o755);
-    for (const sub of ['/opt', '/opt/tsfn']) {
-      await mkdir(join(dir, sub));
-      await chmod(join(dir, sub), 0o755);
-    }
-    await writeFile(join(dir, BASE_PATHS.shimCodeCache), cache);
-    await chmod(join(dir, BASE_PATHS.shimCodeCache), 0o644);
-    const written = listingDigest(await readListing(dir));
+    const written = await writeLayer(dir, files);
     if (written !== digest) throw new Error(`code-cache layer: wrote ${written}, meant ${digest}`);
   });
-  await writeRecord(recordFile, { base: base.digest, digest });
+  await store.writeRecord(RECORD, { base: base.digest, digest });
   return { digest, path };
 }
 
@@ -141,12 +127,4 @@ async function readRecord(file: string): Promise<CodeCacheRecord | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function writeRecord(file: string, record: CodeCacheRecord): Promise<void> {
-  // Under the store's tmp/, named as its cleanTemp expects, so a crash here leaves nothing for good.
-  const tmp = join(dirname(file), 'tmp', `code-cache.${process.pid}.${randomBytes(6).toString('hex')}`);
-  await mkdir(dirname(tmp), { recursive: true });
-  await writeFile(tmp, JSON.stringify(record));
-  await rename(tmp, file);
 }

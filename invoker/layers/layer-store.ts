@@ -230,14 +230,23 @@ export class LayerStore {
     return { bytes, mtimeMs };
   }
 
-  async #writeMeta(hex: string, bytes: number): Promise<void> {
-    const tmp = await this.#tempEntry(hex);
+  /**
+   * Writes `value` as JSON to `<root>/<name>`, whole or not at all: through
+   * tmp/, where a crash leaves nothing for good (cleanTemp). For the records
+   * beside the layers, such as which layer a recipe made.
+   */
+  async writeRecord(name: string, value: unknown): Promise<void> {
+    const tmp = await this.#tempEntry(name.replace(/[^A-Za-z0-9]/g, '-'));
     try {
-      await writeFile(tmp, JSON.stringify({ bytes }));
-      await rename(tmp, join(this.root, 'meta', `${hex}.json`));
+      await writeFile(tmp, JSON.stringify(value));
+      await rename(tmp, join(this.root, name));
     } finally {
       this.#activeTemps.delete(tmp.slice(tmp.lastIndexOf('/') + 1));
     }
+  }
+
+  #writeMeta(hex: string, bytes: number): Promise<void> {
+    return this.writeRecord(join('meta', `${hex}.json`), { bytes });
   }
 
   /** The size record's mtime is the layer's last use, so LRU order survives a restart. */
@@ -250,9 +259,9 @@ export class LayerStore {
   }
 
   /** A fresh name under tmp/ carrying this process's pid, registered as active until released. */
-  async #tempEntry(hex: string): Promise<string> {
+  async #tempEntry(stem: string): Promise<string> {
     await this.#ensureDirs();
-    const name = `${hex}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    const name = `${stem}.${process.pid}.${randomBytes(6).toString('hex')}`;
     this.#activeTemps.add(name);
     return join(this.root, 'tmp', name);
   }

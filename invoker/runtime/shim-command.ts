@@ -1,3 +1,5 @@
+import { BASE_PATHS } from '../layers/base-skeleton.js';
+
 /**
  * How the invoker starts the runtime shim inside a container. The base layer
  * puts Node at /usr/bin/node, the bundled shim (dist/shim.cjs) at
@@ -5,8 +7,8 @@
  * V8 code cache, at /opt/tsfn/boot.cjs. The environment is built from scratch: a container never
  * inherits the invoker's (NODE_EXTRA_CA_CERTS alone costs tens of ms per start).
  */
-export const NODE_PATH = '/usr/bin/node';
-export const SHIM_BOOT_PATH = '/opt/tsfn/boot.cjs';
+export const NODE_PATH = BASE_PATHS.node;
+export const SHIM_BOOT_PATH = BASE_PATHS.shimBoot;
 
 /**
  * Given to a stem cell: the shim loads, before it reports `ready`, what any
@@ -31,7 +33,7 @@ export interface ShimCommandOptions {
  * as `oom`, which is what SPEC §4 reports for it.
  */
 export function shimArgv(opts: ShimCommandOptions): string[] {
-  const argv = [NODE_PATH, SHIM_BOOT_PATH];
+  const argv: string[] = [NODE_PATH, SHIM_BOOT_PATH];
   if (opts.start === 'prewarm') argv.push(PREWARM_FLAG);
   return argv;
 }

@@ -71,6 +71,23 @@ const eventually = async (check: () => boolean, ms = 10_000) => {
 };
 
 describe('ContainerPool', () => {
+  it('starts containers over the code-cache layer, and loads a function through its CommonJS rendering', async () => {
+    const probe = await client.deploy('startup-probe', {
+      'index.ts': `import { existsSync } from 'node:fs';
+        export default { fetch: () => Response.json({
+          entry: process.argv[1],
+          codeCache: existsSync('/opt/tsfn/shim.cjs.cache'),
+          rendered: Object.keys(require.cache).some((m) => m.endsWith('/.tsfn.index.mjs.cjs')),
+        }) };`,
+    });
+    expect(host.rootLayers).toHaveLength(2);
+    const l = lease(await makePool().acquire(probe, soon()));
+    const out = await run(l);
+    l.release(true);
+    if (out.kind !== 'result') throw new Error(out.kind);
+    expect(JSON.parse(out.body.toString())).toEqual({ entry: '/opt/tsfn/boot.cjs', codeCache: true, rendered: true });
+  });
+
   it('specialises a stem cell and starts a replacement', async () => {
     const p = makePool({ prewarm: 1 });
     await eventually(() => p.stats().prewarm === 1);

@@ -1,7 +1,8 @@
 import { writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { createRequire } from 'node:module';
 import { encodeFrame, FrameDecoder, FramingError, type Frame } from '../../core/framing.js';
 import type { FromShim } from '../../core/schemas/control.js';
+import { openNetSocket, openPipeHandle, type FdStream, type FdStreamEvents } from './fd-stream.js';
 
 /**
  * The invoker passes the control socket as fd 3. The number and the socket stay
@@ -39,30 +40,32 @@ export function protocolFailure(message: string): never {
  * channel means the invoker has let go of this container: the shim exits.
  */
 export function openControlChannel(onFrame: (frame: Frame) => void): ControlChannel {
-  let socket: Socket;
+  const decoder = new FrameDecoder(MAX_FRAME_BYTES);
+  const events: FdStreamEvents = {
+    data(chunk) {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        protocolFailure(err instanceof FramingError ? err.message : `cannot read a frame: ${String(err)}`);
+      }
+      for (const frame of frames) onFrame(frame);
+    },
+    end: () => process.exit(EXIT_CHANNEL_CLOSED),
+    error(message) {
+      diagnostic(`control channel: ${message}`);
+      process.exit(EXIT_CHANNEL_CLOSED);
+    },
+  };
+  let stream: FdStream;
   try {
-    socket = new Socket({ fd: CONTROL_FD, readable: true, writable: true });
+    stream = openPipeHandle(CONTROL_FD, events) ?? openNetSocket(createRequire('/')('node:net'), CONTROL_FD, events);
   } catch (err) {
     protocolFailure(`fd ${CONTROL_FD} is not a control socket: ${(err as Error).message}`);
   }
-  const decoder = new FrameDecoder(MAX_FRAME_BYTES);
-  socket.on('data', (chunk: Buffer) => {
-    let frames: Frame[];
-    try {
-      frames = decoder.push(chunk);
-    } catch (err) {
-      protocolFailure(err instanceof FramingError ? err.message : `cannot read a frame: ${String(err)}`);
-    }
-    for (const frame of frames) onFrame(frame);
-  });
-  socket.on('end', () => process.exit(EXIT_CHANNEL_CLOSED));
-  socket.on('error', (err) => {
-    diagnostic(`control channel: ${err.message}`);
-    process.exit(EXIT_CHANNEL_CLOSED);
-  });
   return {
     send(frame, body) {
-      socket.write(encodeFrame(frame, body));
+      stream.write(encodeFrame(frame, body));
     },
   };
 }

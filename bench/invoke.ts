@@ -15,7 +15,11 @@
  * inside the container (measured by the shim-less echo: a run of a function
  * that returns at once is almost all overhead, so `warm` itself is reported).
  *
- * Environment: BENCH_N (cold/prewarm samples, 30), BENCH_WARM_N (warm samples, 2000).
+ * Each cold, prewarm and bare sample starts on a quiet host: the stem cell
+ * taken by the last prewarm sample replaced, then BENCH_SETTLE_MS (150) of
+ * idle time for earlier containers' teardown.
+ *
+ * Environment: BENCH_N (cold/prewarm samples, 30), BENCH_WARM_N (warm samples, 2000), BENCH_SETTLE_MS.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,6 +35,8 @@ import { testConfig } from '../test/support/platform.js';
 
 const N = Number(process.env.BENCH_N ?? 30);
 const WARM_N = Number(process.env.BENCH_WARM_N ?? 2000);
+/** Quiet time before each cold, prewarm and bare sample. */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 150);
 const BARE_NODE = join(paths.root, 'bench', 'support', 'bare-node.mjs');
 const HELLO = { 'index.ts': 'export default { fetch: () => new Response("Hello, world!") };' };
 const HELLO_LAMBDA = { 'index.ts': 'export async function handler() { return { statusCode: 200, body: "Hello, world!" }; }' };
@@ -74,14 +80,23 @@ try {
   const coldPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 0 });
   const stemPool = new ContainerPool({ ...poolOptions(config, host), prewarm: 1 });
   stemPool.start();
+  // Every sample starts on a quiet host: the stem cell taken last time replaced
+  // and the containers of earlier samples torn down (both run in the
+  // background, and would otherwise compete with the sample for the CPU).
+  const settle = async () => {
+    await waitFor(() => stemPool.stats().prewarm === 1);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+  };
   for (let i = 0; i < N; i++) {
+    await settle();
     bare.push(Number(execFileSync(process.execPath, [BARE_NODE], { env: {} }).toString()));
+    await settle();
     const c = await acquireRun(coldPool, false);
     if (c.start !== 'cold') throw new Error(`expected cold, got ${c.start}`);
     cold.push(c.ms);
+    await settle();
     coldLambda.push((await acquireRun(coldPool, false, helloLambda)).ms);
-    await waitFor(() => stemPool.stats().prewarm === 1);
-    await new Promise((r) => setTimeout(r, 150));
+    await settle();
     const p = await acquireRun(stemPool, false);
     if (p.start !== 'prewarm') throw new Error(`expected prewarm, got ${p.start}`);
     prewarm.push(p.ms);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PREWARM_FLAG, SHIM_ENV, SHIM_BOOT_PATH, shimArgv } from './shim-command.js';
+import { FDS_CLOSED_FLAG, PREWARM_FLAG, SHIM_ENV, SHIM_BOOT_PATH, shimArgv } from './shim-command.js';
 
 describe('shimArgv', () => {
   it('runs the shim with no V8 flags, marking stem cells', () => {
-    expect(shimArgv({ start: 'cold' })).toEqual(['/usr/bin/node', SHIM_BOOT_PATH]);
-    expect(shimArgv({ start: 'prewarm' })).toEqual(['/usr/bin/node', SHIM_BOOT_PATH, PREWARM_FLAG]);
+    expect(shimArgv({ start: 'cold' })).toEqual(['/usr/bin/node', SHIM_BOOT_PATH, FDS_CLOSED_FLAG]);
+    expect(shimArgv({ start: 'prewarm' })).toEqual(['/usr/bin/node', SHIM_BOOT_PATH, FDS_CLOSED_FLAG, PREWARM_FLAG]);
   });
 
   it('gives a complete environment that inherits nothing from the invoker', () => {

@@ -16,7 +16,7 @@ import { baseContext } from './invocation-context.js';
 import { runLambda } from './lambda-style.js';
 import { LogCapture } from './log-capture.js';
 import { errorInfo, failed, type Outcome } from './outcome.js';
-import { PREWARM_FLAG } from './shim-command.js';
+import { FDS_CLOSED_FLAG, PREWARM_FLAG } from './shim-command.js';
 import { warmUp } from './warm-up.js';
 
 type FunctionState =
@@ -115,7 +115,7 @@ async function invoke(frame: InvokeFrame, body: Buffer): Promise<void> {
 function prepareForCode(): void {
   if (preparation === 'done') return;
   preparation = 'done';
-  closeInheritedFds();
+  if (!process.argv.includes(FDS_CLOSED_FLAG)) closeInheritedFds();
   process.setSourceMapsEnabled(true);
 }
 

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newInvocationId } from '../core/ids.js';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
@@ -18,6 +19,7 @@ let other: FunctionSpec;
 let spinner: FunctionSpec;
 let pool: ContainerPool | undefined;
 let config: ReturnType<typeof testConfig>;
+const owner = newOwnerId('test');
 
 const HELLO = { 'index.ts': 'export default { fetch: () => new Response("hi") };' };
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
   requireRoot();
   ctx = await testContext();
   config = testConfig(ctx);
-  host = await prepareHost(config, ctx.db, newOwnerId('test'));
+  host = await prepareHost(config, ctx.db, owner);
   client = await InvokeClient.open(ctx);
   hello = await client.deploy('hello', HELLO);
   other = await client.deploy('other', HELLO);
@@ -86,6 +88,26 @@ describe('ContainerPool', () => {
     l.release(true);
     if (out.kind !== 'result') throw new Error(out.kind);
     expect(JSON.parse(out.body.toString())).toEqual({ entry: '/opt/tsfn/boot.cjs', codeCache: true, rendered: true });
+  });
+
+  it('gives a cold start the cgroup made ahead after the last start, with the new container\'s limits', async () => {
+    const p = makePool();
+    const memory = `/sys/fs/cgroup/memory/tsfn/${owner}`;
+    const spares = () => readdirSync(memory).filter((n) => n.startsWith('spare-'));
+    const first = lease(await p.acquire(hello, soon()));
+    await eventually(() => spares().length === 1);
+    const [spare] = spares();
+    const second = lease(await p.acquire({ ...other, memory: 256 }, soon()));
+    expect(second.start).toBe('cold');
+    await run(second);
+    expect(readFileSync(`${memory}/${spare}/cgroup.procs`, 'utf8').trim()).not.toBe('');
+    expect(Number(readFileSync(`${memory}/${spare}/memory.limit_in_bytes`, 'utf8'))).toBe(256 * 1048576);
+    // And a new spare follows, one at a time.
+    await eventually(() => spares().length === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spares()).toHaveLength(2);
+    first.release(true);
+    second.release(true);
   });
 
   it('specialises a stem cell and starts a replacement', async () => {

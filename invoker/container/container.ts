@@ -18,7 +18,7 @@ export interface ContainerLimits {
 export const tmpBytes = (memoryMiB: number): number => Math.floor(memoryMiB / 2) * 1048576;
 
 export interface ContainerSpec {
-  /** Unique on the host; names the cgroup. */
+  /** Unique on the host. */
   id: string;
   limits: ContainerLimits;
   /** A directory on the host to mount read-only at /var/task from the start (cold start); stem cells get none. */

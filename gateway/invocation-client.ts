@@ -53,8 +53,8 @@ export class InvocationClient {
 
   /**
    * Refuses quickly (429) when the function already has `limit` invocations
-   * in flight. The script goes out at once, not auto-pipelined with other
-   * requests' commands, so that its client span is traced in `scope`.
+   * in flight. The script is sent synchronously inside `scope`, so that its
+   * client span is traced there.
    */
   async admit(fn: string, invocationId: string, deadline: number, limit: number, scope: TraceScope): Promise<void> {
     const cmd = new Command('eval', [ADMIT, 1, this.keys.inflight(fn), Date.now(), invocationId, deadline, limit]);
@@ -116,7 +116,7 @@ export class InvocationClient {
    * Adds the job inside a producer span, child of the request's span (or of
    * the caller's traceparent when tracing is off), whose context the job
    * carries to the invoker as its `traceparent`. BullMQ's own Redis commands
-   * (auto-pipelined) have no client spans: this span times them.
+   * (sent after its awaits, outside any context) have no client spans: this span times them.
    */
   private enqueue(job: InvocationJob & { invocationId: string }, opts: JobsOptions, scope: TraceScope) {
     return inSpan(`enqueue ${job.fn.name}`, {

@@ -16,11 +16,11 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
  * Only commands sent inside a trace get spans (requireParentSpan): those
  * tsfn sends synchronously within a TraceScope (trace-context.ts), such as
  * admission, the reply and the metering record, the function lookups and the
- * code fetch. BullMQ's own commands are sent later, auto-pipelined or after
- * its awaits, and have none; its polling and the meter's would otherwise make
- * a root trace per command. Redis
- * statements are the command alone: arguments are job data, replies and
- * metering records (function payloads), and every byte is paid per span.
+ * code fetch. BullMQ's own commands are sent later, after its awaits, and
+ * have none; its polling and the meter's would otherwise make a root trace
+ * per command. Redis statements are the command alone: arguments are job
+ * data, replies and metering records (function payloads), and every byte is
+ * paid per span.
  */
 export function instrumentClients(): () => void {
   const off = registerInstrumentations({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PayloadTooLarge } from '../core/errors.js';
 import { readBody } from './read-body.js';
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (body: string | ReadableStream, headers: Record<string, string> = {}) =>
   new Request('http://gw/fn/x/', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 
 describe('readBody', () => {

@@ -24,7 +24,12 @@ export interface MeterWorkerOptions {
   lanes?: number;
   /** How long one XREADGROUP waits for new entries; also bounds how long stop() waits. */
   blockMs?: number;
-  /** After a small read, how long to wait for more entries before writing the batch. */
+  /**
+   * After a small read, how long to wait for more entries before writing the
+   * batch (default 100 ms: records reach PostgreSQL that much later, in a
+   * quarter of the transactions 25 ms made; bench:http A/B, 4 rounds each,
+   * gave 1.05x the platform's throughput against an A/A run's 0.99x).
+   */
   lingerMs?: number;
   /** Entries pending this long with another consumer are presumed abandoned and claimed. */
   claimIdleMs?: number;
@@ -101,7 +106,7 @@ export class MeterWorker {
       batchSize: opts.batchSize ?? 1000,
       lanes: opts.lanes ?? 2,
       blockMs: opts.blockMs ?? 1000,
-      lingerMs: opts.lingerMs ?? 25,
+      lingerMs: opts.lingerMs ?? 100,
       claimIdleMs: opts.claimIdleMs ?? 30_000,
       claimEveryMs: opts.claimEveryMs ?? 10_000,
       deadLetterStream: opts.deadLetterStream ?? `${opts.stream}:bad`,

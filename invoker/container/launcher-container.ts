@@ -78,12 +78,17 @@ export class LauncherContainer implements Container {
     const channel = new ControlChannel(proc.control, config.maxFrameBytes);
     proc.control.resume();
     const c = new LauncherContainer(spec.id, spec.limits, cgroup, proc, channel, attacher);
+    // Expected from now on: the shim's `ready` comes straight over the channel,
+    // its pid through the spawn server, and on a loaded host `ready` can win.
+    const ready = c.expect((f) => f.t === 'ready', config.startTimeoutMs, 'start');
+    ready.catch(() => {}); // Awaited below, unless the pid never comes.
     try {
       c.initPid = await withTimeout(proc.initPid, config.startTimeoutMs, 'the launcher did not report its pid');
-      await c.expect((f) => f.t === 'ready', config.startTimeoutMs, 'start');
+      await ready;
       c.stateNow = 'ready';
       return c;
     } catch (err) {
+      c.pending?.fail(err as Error);
       await Promise.race([c.exited, new Promise((r) => setTimeout(r, 1000))]);
       const reason = c.exitCode === null ? undefined : launcherFailure(c.exitCode);
       await c.destroy();

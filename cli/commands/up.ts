@@ -70,7 +70,9 @@ const up: Command = async (argv, ctx) => {
     await shutdown();
     throw err;
   }
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  // SIGHUP too (the terminal went away): the private servers have process
+  // groups of their own and would outlive an unhandled hang-up.
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), once(process, 'SIGHUP')]);
   await shutdown();
   return 0;
 };

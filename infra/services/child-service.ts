@@ -13,9 +13,14 @@ export interface ChildService {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns a server, keeps the tail of its output for error messages. */
+/**
+ * Spawns a server, keeps the tail of its output for error messages. The
+ * server gets a process group of its own: Ctrl-C in a terminal signals the
+ * whole foreground group, and the servers must outlive the components that
+ * drain into them; whoever started them stops them, last.
+ */
 export function spawnService(cmd: string, args: string[], opts: SpawnOptions = {}): ChildService {
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer) => { tail = (tail + b.toString()).slice(-4000); };
   child.stdout?.on('data', keep);

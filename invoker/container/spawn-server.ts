@@ -59,7 +59,10 @@ export class SpawnServer {
       server.listen(socketPath, () => resolve());
     });
     server.unref();
-    const child = spawn(launcher, ['spawn-server', socketPath], { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
+    // A process group of its own, inherited by every launcher and container it
+    // starts: Ctrl-C in the invoker's terminal is for the invoker, which drains
+    // its containers, not for the functions running in them.
+    const child = spawn(launcher, ['spawn-server', socketPath], { stdio: ['pipe', 'pipe', 'inherit'], env: {}, detached: true });
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     const s = new SpawnServer(server, child, socketPath);

@@ -37,14 +37,12 @@ interface WriteRequest {
   handle: PipeHandle;
   buffer?: Buffer;
   oncomplete(status: number): void;
-  async: boolean;
 }
 interface StreamWrap {
   WriteWrap: new () => WriteRequest;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
   kArrayBufferOffset: number;
-  kLastWriteWasAsync: number;
 }
 interface PipeWrap {
   Pipe: new (type: number) => PipeHandle;
@@ -60,7 +58,7 @@ function bindings(): { pipe: PipeWrap; stream: StreamWrap } | undefined {
     const stream = binding('stream_wrap') as StreamWrap;
     const ok = typeof pipe?.Pipe === 'function' && typeof pipe.constants?.SOCKET === 'number'
       && typeof stream?.WriteWrap === 'function' && stream.streamBaseState instanceof Int32Array
-      && [stream.kReadBytesOrError, stream.kArrayBufferOffset, stream.kLastWriteWasAsync].every((k) => typeof k === 'number');
+      && [stream.kReadBytesOrError, stream.kArrayBufferOffset].every((k) => typeof k === 'number');
     return ok ? { pipe, stream } : undefined;
   } catch {
     return undefined;
@@ -71,7 +69,7 @@ function bindings(): { pipe: PipeWrap; stream: StreamWrap } | undefined {
 export function openPipeHandle(fd: number, on: FdStreamEvents): FdStream | undefined {
   const b = bindings();
   if (!b) return undefined;
-  const { WriteWrap, streamBaseState: state, kReadBytesOrError, kArrayBufferOffset, kLastWriteWasAsync } = b.stream;
+  const { WriteWrap, streamBaseState: state, kReadBytesOrError, kArrayBufferOffset } = b.stream;
   // libuv would take any descriptor (a file, /dev/null) and read end-of-file from it.
   if (!fstatSync(fd).isSocket()) throw new Error(`fd ${fd} is not a socket`);
   const handle = new b.pipe.Pipe(b.pipe.constants.SOCKET);
@@ -93,17 +91,10 @@ export function openPipeHandle(fd: number, on: FdStreamEvents): FdStream | undef
       const req = new WriteWrap();
       req.handle = handle;
       req.oncomplete = complete;
-      req.async = false;
+      // libuv holds the request, and needs the bytes, until the kernel has taken them all.
+      req.buffer = bytes;
       const err = handle.writeBuffer(req, bytes);
-      if (err < 0) {
-        on.error(`write failed (libuv error ${err})`);
-        return;
-      }
-      // libuv holds the request (and needs the bytes) until the kernel takes them.
-      if (state[kLastWriteWasAsync]) {
-        req.buffer = bytes;
-        req.async = true;
-      }
+      if (err < 0) on.error(`write failed (libuv error ${err})`);
     },
   };
 }

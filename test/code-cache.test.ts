@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../core/paths.js';
 import { launcherArgs } from '../invoker/container/launcher-args.js';
+import { randomPayloadUid } from '../invoker/container/payload-ids.js';
 import { buildBaseLayer, type BaseLayer } from '../invoker/layers/base-layer.js';
 import { BASE_PATHS } from '../invoker/layers/base-skeleton.js';
 import { buildCodeCacheLayer } from '../invoker/layers/code-cache-layer.js';
@@ -39,7 +40,7 @@ afterAll(async () => {
 function bootIn(layers: string[]): { status: number | null; stderr: string } {
   const r = spawnSync(paths.launcher, launcherArgs({
     layers, upperBytes: 16 << 20, cgroupPaths: [], env: { ...SHIM_ENV, TSFN_SHIM_BOOT_REPORT: '1' },
-    binds: [], passFds: [], cwd: '/tmp', argv: [BASE_PATHS.node, SHIM_BOOT_PATH],
+    binds: [], passFds: [], cwd: '/tmp', argv: [BASE_PATHS.node, SHIM_BOOT_PATH], uid: randomPayloadUid(),
   }), { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stderr: r.stderr };
 }

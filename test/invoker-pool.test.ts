@@ -4,6 +4,7 @@ import { newInvocationId } from '../core/ids.js';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
 import { newOwnerId } from '../invoker/cgroups/cgroup.js';
 import { poolOptions, prepareHost, type Host } from '../invoker/invoker.js';
+import { PAYLOAD_UID_BASE, PAYLOAD_UID_COUNT, payloadUserName } from '../invoker/container/payload-ids.js';
 import { ContainerPool, NoCapacity, WaitTimeout, type Acquired, type Lease, type PoolOptions } from '../invoker/pool/container-pool.js';
 import { testContext, type TestContext } from './support/context.js';
 import { InvokeClient } from './support/invoke-client.js';
@@ -111,6 +112,42 @@ describe('ContainerPool', () => {
     expect(spares()).toHaveLength(before.length + 1);
     first.release(true);
     second.release(true);
+  });
+
+  it('runs each container, stem cells included, as a host uid of its own, named in the base layer\'s passwd', async () => {
+    const whoami = await client.deploy('whoami', {
+      'index.ts': `import { userInfo } from 'node:os';
+        export default { fetch: () => Response.json({ uid: process.getuid!(), gid: process.getgid!(), user: userInfo() }) };`,
+    });
+    const p = makePool({ prewarm: 1 });
+    await eventually(() => p.stats().prewarm === 1);
+    // A stem cell specialised, then two cold starts beside it: three live containers.
+    const leases = [lease(await p.acquire(whoami, soon()))];
+    leases.push(lease(await p.acquire(whoami, soon())), lease(await p.acquire({ ...other }, soon())));
+    expect(leases.map((l) => l.start)).toEqual(['prewarm', 'cold', 'cold']);
+    const seen = [];
+    for (const l of leases.slice(0, 2)) {
+      const out = await run(l);
+      if (out.kind !== 'result') throw new Error(out.kind);
+      seen.push(JSON.parse(out.body.toString()) as { uid: number; gid: number; user: { username: string; homedir: string } });
+    }
+    const uids = new Set(seen.map((w) => w.uid));
+    expect(uids.size).toBe(2);
+    for (const w of seen) {
+      expect(w.uid).toBeGreaterThanOrEqual(PAYLOAD_UID_BASE);
+      expect(w.uid).toBeLessThan(PAYLOAD_UID_BASE + PAYLOAD_UID_COUNT);
+      expect(w.gid).toBe(65534);
+      expect(w.user).toMatchObject({ username: payloadUserName(w.uid), homedir: '/tmp' });
+    }
+    // The third container, seen from the host: its shim runs as yet another uid.
+    const shimUid = (l: Lease) => {
+      const init = (l.container as unknown as { initPid: number }).initPid;
+      const shim = readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim();
+      return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${shim}/status`, 'utf8'))![1]);
+    };
+    expect(leases.map(shimUid)).toEqual([...seen.map((w) => w.uid), expect.any(Number)]);
+    expect(new Set(leases.map(shimUid)).size).toBe(3);
+    for (const l of leases) l.release(true);
   });
 
   it('specialises a stem cell and starts a replacement', async () => {

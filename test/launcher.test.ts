@@ -424,6 +424,24 @@ describe('tsfn-launcher: cgroup and attach', () => {
     }
   });
 
+  it('shares the kernel\'s per-user budgets between containers of one uid, and not between containers of two', async () => {
+    // Why the invoker gives each container a uid of its own (invoker/container/payload-ids.ts):
+    // fs.inotify.max_user_instances counts every process of a host uid, whatever its namespaces.
+    // Uids above the invoker's range, so that no container of a concurrent test holds any.
+    const max = Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8'));
+    const [hog, neighbour, other] = [['2000009001'], ['2000009001'], ['2000009002']]
+      .map(([uid]) => start(['/probe', 'repl'], ['--uid', uid!]));
+    try {
+      for (const l of [hog, neighbour, other]) await l!.waitFor('ready\n');
+      expect(await hog!.ask('inotify 65536')).toBe(`inotify ${max} EMFILE\n`);
+      expect(await neighbour!.ask('inotify 1')).toBe('inotify 0 EMFILE\n');
+      expect(await other!.ask('inotify 1')).toBe('inotify 1 ok\n');
+    } finally {
+      for (const l of [hog, neighbour, other]) l!.child.stdin!.end();
+      await Promise.all([hog, neighbour, other].map((l) => l!.exited));
+    }
+  });
+
   it('maps the container to an unprivileged host range under --userns, layers showing as its root', async () => {
     const l = start(['/probe', 'repl'], ['--userns=600000', '--info-fd', '3'], 1);
     try {

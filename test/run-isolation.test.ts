@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it, beforeAll } from 'vitest';
 import { paths } from '../core/paths.js';
 import { requireRoot } from './support/root.js';
+import { PAYLOAD_UID_BASE, PAYLOAD_UID_COUNT } from '../invoker/container/payload-ids.js';
 
 /**
  * `tsfn run` end to end: the built CLI makes a container from the base layer
@@ -56,7 +57,9 @@ describe('tsfn run isolation', () => {
     const r = await tsfnRun([], ['/usr/bin/node', '/probe/inside.cjs']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s.uid).toBe(65534);
+    // A uid of the payload range, as a function's container gets (invoker/container/payload-ids.ts).
+    expect(s.uid).toBeGreaterThanOrEqual(PAYLOAD_UID_BASE);
+    expect(s.uid).toBeLessThan(PAYLOAD_UID_BASE + PAYLOAD_UID_COUNT);
     expect(s.gid).toBe(65534);
     expect(s.hostname).toBe('tsfn');
     expect(s.caps).toEqual(['0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000']);

@@ -1,3 +1,5 @@
+import { PAYLOAD_GID } from './payload-ids.js';
+
 /** What the launcher's `run` subcommand is told (native/: see its usage text). */
 export interface LaunchSpec {
   layers: string[];
@@ -9,11 +11,9 @@ export interface LaunchSpec {
   infoFd?: number;
   cwd: string;
   argv: string[];
+  /** The host uid the payload runs as, its own (payload-ids.ts); the gid is nogroup's. */
+  uid: number;
 }
-
-/** The unprivileged ids every payload runs as (nobody/nogroup in the base layer). */
-export const PAYLOAD_UID = 65534;
-export const PAYLOAD_GID = 65534;
 
 export function launcherArgs(s: LaunchSpec): string[] {
   return [
@@ -21,7 +21,7 @@ export function launcherArgs(s: LaunchSpec): string[] {
     ...s.layers.flatMap((l) => ['--layer', l]),
     '--upper-size', String(s.upperBytes),
     ...s.cgroupPaths.flatMap((p) => ['--cgroup', p]),
-    '--hostname', 'tsfn', '--uid', String(PAYLOAD_UID), '--gid', String(PAYLOAD_GID), '--cwd', s.cwd,
+    '--hostname', 'tsfn', '--uid', String(s.uid), '--gid', String(PAYLOAD_GID), '--cwd', s.cwd,
     ...s.passFds.flatMap((fd) => ['--pass-fd', String(fd)]),
     ...(s.infoFd === undefined ? [] : ['--info-fd', String(s.infoFd)]),
     ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),

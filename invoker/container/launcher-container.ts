@@ -67,11 +67,12 @@ export class LauncherContainer implements Container {
 
   static async start(
     spec: ContainerSpec, cgroup: Cgroup, config: LaunchConfig, spawner: SpawnServer, attacher: AttachServer,
+    uid: number,
   ): Promise<LauncherContainer> {
     const args = launcherArgs({
       layers: config.rootLayers, upperBytes: spec.upperBytes, cgroupPaths: cgroup.joinPaths, env: config.shimEnv,
       binds: spec.codeDir ? [{ source: spec.codeDir, target: '/var/task', readOnly: true }] : [],
-      passFds: [3], infoFd: 4, cwd: '/tmp',
+      passFds: [3], infoFd: 4, cwd: '/tmp', uid,
       argv: config.shimArgv({ memoryMiB: spec.limits.memoryMiB, start: spec.codeDir ? 'cold' : 'prewarm' }),
     });
     const proc = await spawner.launch(args);

@@ -3,6 +3,7 @@ import type { Cgroup, CgroupLimits, CgroupManager } from '../cgroups/cgroup.js';
 import type { Container, ContainerFactory, ContainerSpec } from './container.js';
 import { AttachServer } from './attach-server.js';
 import { LauncherContainer, type LaunchConfig } from './launcher-container.js';
+import { PayloadUids } from './payload-ids.js';
 import { SpawnServer } from './spawn-server.js';
 
 /** Limits of a spare cgroup until a container takes it (nothing runs in it before). */
@@ -11,7 +12,8 @@ const SPARE_LIMITS: CgroupLimits = { memoryBytes: 64 * 1048576, cpu: 0.1, pids: 
 const SPARE_DELAY_MS = 100;
 
 /**
- * Makes real containers: a cgroup from the manager, then the launcher. One
+ * Makes real containers: a cgroup from the manager, a payload uid of the
+ * container's own (payload-ids.ts), then the launcher. One
  * cgroup is kept made ahead, so that a cold start only sets its limits
  * (making one, directories in five v1 hierarchies, is about 0.5 ms).
  */
@@ -21,6 +23,7 @@ export class LauncherFactory implements ContainerFactory {
   private spawner: Promise<SpawnServer> | undefined;
   private spare: Cgroup | undefined;
   private spareTimer: NodeJS.Timeout | undefined;
+  private readonly uids = new PayloadUids();
 
   constructor(private readonly cgroups: CgroupManager, private readonly config: LaunchConfig) {
     this.attacher = new AttachServer(config.launcher);
@@ -30,15 +33,23 @@ export class LauncherFactory implements ContainerFactory {
     const cgroup = this.cgroup(spec.id, {
       memoryBytes: spec.limits.memoryMiB * 1048576, cpu: spec.limits.cpu, pids: spec.limits.pids,
     });
+    const uid = this.uids.take();
     let container: Container;
     try {
-      container = await LauncherContainer.start(spec, cgroup, this.config, await this.spawnServer(), this.attacher);
+      container = await LauncherContainer.start(spec, cgroup, this.config, await this.spawnServer(), this.attacher, uid);
     } catch (err) {
       await cgroup.destroy();
+      this.uids.release(uid);
       throw err;
     }
     this.live.add(container);
-    container.exited.then(() => this.live.delete(container), () => {});
+    // The launcher exits after its init, and init after every process of the
+    // container's pid namespace: nothing runs as the uid any more.
+    const gone = () => {
+      this.live.delete(container);
+      this.uids.release(uid);
+    };
+    container.exited.then(gone, gone);
     return container;
   }
 

@@ -9,6 +9,7 @@ import { LayerStore } from '../layers/layer-store.js';
 import { SHIM_ENV } from '../runtime/shim-command.js';
 import { DEFAULT_PIDS, tmpBytes } from './container.js';
 import { launcherArgs, type LaunchSpec } from './launcher-args.js';
+import { randomPayloadUid } from './payload-ids.js';
 
 export interface OneOffOptions {
   dataDir: string;
@@ -26,7 +27,7 @@ export const EXIT_OOM = 137;
 
 /**
  * `tsfn run`: CMD in a one-off container from the base layer, isolated exactly
- * as a function's (same launcher, same cgroup limits, same unprivileged ids),
+ * as a function's (same launcher, same cgroup limits, a payload uid of the range),
  * with the caller's stdio. Returns CMD's exit status (128+N for signal N;
  * 137 when killed for memory, 124 on timeout) and leaves nothing behind.
  */
@@ -38,7 +39,7 @@ export async function runOneOff(o: OneOffOptions): Promise<number> {
   try {
     const child = spawn(paths.launcher, launcherArgs({
       layers: [base.path], upperBytes: tmpBytes(o.memoryMiB), cgroupPaths: cg.joinPaths,
-      env: { ...SHIM_ENV, ...o.env }, binds: o.mounts, passFds: [], cwd: '/tmp', argv: o.argv,
+      env: { ...SHIM_ENV, ...o.env }, binds: o.mounts, passFds: [], cwd: '/tmp', argv: o.argv, uid: randomPayloadUid(),
     }), { stdio: 'inherit', env: {} });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);

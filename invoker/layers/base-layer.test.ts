@@ -56,6 +56,10 @@ describe('buildBaseLayer', () => {
       expect(await readFile(join(path, file), 'utf8')).toBe(content);
     }
     expect(await readFile(join(path, '/etc/passwd'), 'utf8')).toMatch(/^nobody:x:65534:65534:/m);
+    const passwd = await readFile(join(path, '/etc/passwd'), 'utf8');
+    expect(passwd).toMatch(/^fn0:x:2000000000:65534:tsfn function:\/tmp:\/usr\/sbin\/nologin$/m);
+    expect(passwd).toMatch(/^fn2047:x:2000002047:65534:/m);
+    expect(passwd.split('\n').filter((l) => l.startsWith('fn'))).toHaveLength(2048);
     expect(layer.get('/tmp')).toBe('d 1777');
     for (const d of ['/var/task', '/proc', '/dev', '/sys', '/opt/tsfn']) expect(layer.get(d)).toBe('d 755');
     expect([...layer.values()].filter((v) => v.startsWith('other'))).toEqual([]);

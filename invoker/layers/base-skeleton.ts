@@ -1,3 +1,5 @@
+import { PAYLOAD_GID, PAYLOAD_UID_BASE, PAYLOAD_UID_COUNT, payloadUserName } from '../container/payload-ids.js';
+
 /** Where things are inside the base layer, for the launcher, the pool and the shim to agree on. */
 export const BASE_PATHS = {
   node: '/usr/bin/node',
@@ -28,9 +30,18 @@ export const SKELETON_DIRECTORIES: Readonly<Record<string, number>> = {
  * unless given egress, which brings its own resolv.conf.
  */
 export const SKELETON_FILES: Readonly<Record<string, string>> = {
-  '/etc/passwd': 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  '/etc/passwd': `root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${payloadUsers()}`,
   '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
   '/etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
   '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n',
   '/etc/resolv.conf': '',
 };
+
+/** An account for every uid payloads run as (invoker/container/payload-ids.ts), home /tmp as their HOME. */
+function payloadUsers(): string {
+  let lines = '';
+  for (let uid = PAYLOAD_UID_BASE; uid < PAYLOAD_UID_BASE + PAYLOAD_UID_COUNT; uid++) {
+    lines += `${payloadUserName(uid)}:x:${uid}:${PAYLOAD_GID}:tsfn function:/tmp:/usr/sbin/nologin\n`;
+  }
+  return lines;
+}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -228,6 +229,29 @@ cmd_cwd (void)
   return 0;
 }
 
+/* Opens up to N more inotify instances and keeps them (a per-user budget of
+   the kernel: fs.inotify.max_user_instances); prints how many it opened and
+   why it stopped. */
+static int
+cmd_inotify (int n)
+{
+  static int held[65536];
+  static int n_held;
+  int opened = 0;
+  long r = 0;
+
+  while (opened < n && n_held < (int) (sizeof (held) / sizeof (held[0])))
+    {
+      r = inotify_init1 (IN_CLOEXEC);
+      if (r < 0)
+        break;
+      held[n_held++] = (int) r;
+      opened++;
+    }
+  printf ("inotify %d %s\n", opened, result (r));
+  return 0;
+}
+
 static int dispatch (const char *cmd, const char *arg);
 
 /* Reads "SUBCOMMAND [ARG]" lines from stdin and answers each, followed by a
@@ -309,6 +333,8 @@ dispatch (const char *cmd, const char *arg)
     return cmd_cwd ();
   if (strcmp (cmd, "repl") == 0)
     return cmd_repl ();
+  if (strcmp (cmd, "inotify") == 0)
+    return cmd_inotify (atoi (arg));
   if (strcmp (cmd, "true") == 0 || strcmp (cmd, "--version") == 0)
     return 0;
   fprintf (stderr, "probe: unknown subcommand `%s`\n", cmd);

@@ -1,3 +1,6 @@
+/** An invoker that has not beaten its heart (keys.invokers) for this long is presumed gone. */
+export const INVOKER_STALE_MS = 10_000;
+
 /**
  * Every Redis key and channel name tsfn uses is built here, and only here.
  * `prefix` isolates installations (and test runs) sharing one Redis; it may be

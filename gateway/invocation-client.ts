@@ -4,13 +4,11 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { Command, type Redis } from 'ioredis';
 import { FunctionTimeout, TooManyRequests, Unavailable } from '../core/errors.js';
 import { paths } from '../core/paths.js';
-import { QUEUES, type RedisKeys } from '../core/redis-keys.js';
+import { INVOKER_STALE_MS, QUEUES, type RedisKeys } from '../core/redis-keys.js';
 import { Reply, type InvocationJob } from '../core/schemas/invocation.js';
 import { inSpan, parentOf, SpanKind, traceparentOf, type TraceScope } from '../core/telemetry/trace-context.js';
 
 const ADMIT = readFileSync(join(paths.root, 'gateway', 'lua', 'admit.lua'), 'utf8');
-/** An invoker that has not beaten its heart for this long is presumed gone. */
-export const INVOKER_STALE_MS = 10_000;
 
 interface Waiter {
   resolve(reply: Reply): void;

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../core/config.js';
 import { MeteringStream } from '../core/metering.js';
 import { paths } from '../core/paths.js';
-import { redisKeys } from '../core/redis-keys.js';
+import { INVOKER_STALE_MS, redisKeys } from '../core/redis-keys.js';
 import { FunctionSpec } from '../core/schemas/invocation.js';
 import { createDb, type Db } from '../infra/db.js';
 import { detectCgroups, newOwnerId } from './cgroups/cgroup.js';
@@ -14,7 +14,8 @@ import { LauncherFactory } from './container/launcher-factory.js';
 import { buildBaseLayer } from './layers/base-layer.js';
 import { buildCodeCacheLayer } from './layers/code-cache-layer.js';
 import { LayerStore } from './layers/layer-store.js';
-import { ContainerPool, type PoolOptions } from './pool/container-pool.js';
+import { ContainerPool, versionKey, type PoolOptions } from './pool/container-pool.js';
+import { minWarmShare } from './pool/decisions.js';
 import { SHIM_ENV, shimArgv } from './runtime/shim-command.js';
 import { InvokerTelemetry } from './telemetry.js';
 import { InvokerWorker } from './worker.js';
@@ -117,25 +118,35 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
   worker.start();
 
   // The metrics ride along: every gateway's /metrics reads them from here.
-  const beat = async () => {
-    const stats = pool.stats();
-    const metrics = await telemetry.snapshot();
-    await redis.multi()
-      .zadd(keys.invokers, Date.now(), id)
-      .hset(keys.invoker(id), { host: hostname(), pid: process.pid, ...stats, metrics })
-      .pexpire(keys.invoker(id), HEARTBEAT_MS * 5)
-      .exec();
-  };
-  await beat();
-  const heartbeat = setInterval(() => beat().catch(() => {}), HEARTBEAT_MS);
-  const syncMinWarm = async () => {
+  // minWarm is per function across the installation: each invoker keeps its
+  // share (minWarmShare), recomputed whenever the set of live invokers changes.
+  let live: string[] = [];
+  const syncMinWarm = serialised(async () => {
     const { rows } = await db.query(
       `select f.account, v.function as name, v.version, v.digest, v.manifest from functions f
        join function_versions v on v.function = f.name and v.version = f.latest_version
        where (v.manifest->>'minWarm')::int > 0`);
-    pool.keepWarm(rows.map((r) => FunctionSpec.parse({ account: r.account, name: r.name, version: r.version, digest: r.digest, ...r.manifest })));
+    const specs = rows.map((r) => FunctionSpec.parse({ account: r.account, name: r.name, version: r.version, digest: r.digest, ...r.manifest }));
+    pool.keepWarm(specs.map((s) => ({ ...s, minWarm: minWarmShare(s.minWarm, live, id, versionKey(s)) })));
+  });
+  const beat = async () => {
+    const stats = pool.stats();
+    const metrics = await telemetry.snapshot();
+    const now = Date.now();
+    const replies = await redis.multi()
+      .zadd(keys.invokers, now, id)
+      .hset(keys.invoker(id), { host: hostname(), pid: process.pid, ...stats, metrics })
+      .pexpire(keys.invoker(id), INVOKER_STALE_MS)
+      .zrangebyscore(keys.invokers, now - INVOKER_STALE_MS, '+inf')
+      .exec();
+    const seen = ((replies?.[3]?.[1] as string[] | undefined) ?? []).sort();
+    if (seen.join() !== live.join()) {
+      live = seen;
+      await syncMinWarm();
+    }
   };
-  await syncMinWarm().catch((err) => console.error(`invoker: minWarm sync failed: ${err.message}`));
+  await beat().catch((err) => console.error(`invoker: heartbeat or minWarm sync failed: ${err.message}`));
+  const heartbeat = setInterval(() => beat().catch(() => {}), HEARTBEAT_MS);
   const minWarmTimer = setInterval(() => syncMinWarm().catch(() => {}), MIN_WARM_SYNC_MS);
   // Code no container holds any more may leave the disk when the layer budget is exceeded.
   const evictTimer = setInterval(() => {
@@ -159,5 +170,15 @@ export async function startInvoker(opts: InvokerOptions): Promise<Invoker> {
       await db.end();
       await telemetry.shutdown();
     },
+  };
+}
+
+/** `fn` run one call at a time: a call made while one runs waits for it, then runs. */
+function serialised(fn: () => Promise<void>): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => {
+    const next = last.then(fn, fn);
+    last = next.catch(() => {});
+    return next;
   };
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { GatewayEnv } from '../env.js';
 import type { GatewayDeps } from '../deps.js';
-import { INVOKER_STALE_MS } from '../invocation-client.js';
+import { INVOKER_STALE_MS } from '../../core/redis-keys.js';
 
 /** /healthz: the process lives. /readyz: Redis, PostgreSQL and at least one live invoker. */
 export function healthRoutes(deps: GatewayDeps) {

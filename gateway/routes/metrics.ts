@@ -6,7 +6,7 @@ import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../../core/telemetry/pr
 import type { Trigger } from '../../core/states.js';
 import type { GatewayEnv } from '../env.js';
 import type { GatewayDeps } from '../deps.js';
-import { INVOKER_STALE_MS } from '../invocation-client.js';
+import { INVOKER_STALE_MS } from '../../core/redis-keys.js';
 
 /** The meter workers' consumer group (MeterWorker's default). */
 const METER_GROUP = 'meter';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expired, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
+import { expired, minWarmShare, schedule, stemsToStart, victims, warmToStart, type Slot } from './decisions.js';
 
 const slot = (id: string, key: string | undefined, state: Slot['state'], memoryMiB = 128, lastUsed = 0): Slot =>
   ({ id, key, state, memoryMiB, lastUsed });
@@ -70,5 +70,39 @@ describe('stemsToStart / warmToStart', () => {
     expect(stemsToStart([slot('a', 'f', 'busy', 900)], 3, 128, 1024)).toBe(0);
     expect(warmToStart([slot('a', 'f', 'busy')], 'f', 3, 128, 1024)).toBe(2);
     expect(warmToStart([], 'f', 3, 512, 1024)).toBe(2);
+  });
+});
+
+describe('minWarmShare', () => {
+  const total = (m: number, ids: string[], key: string) => ids.reduce((sum, id) => sum + minWarmShare(m, ids, id, key), 0);
+
+  it('splits minWarm over the live invokers so that they keep exactly minWarm together', () => {
+    const ids = ['inv-c', 'inv-a', 'inv-b'];
+    for (const m of [0, 1, 2, 3, 4, 7, 10]) {
+      for (const key of ['f@1', 'g@2', 'hello@12']) {
+        expect(total(m, ids, key)).toBe(m);
+        for (const id of ids) {
+          expect(minWarmShare(m, ids, id, key)).toBeGreaterThanOrEqual(Math.floor(m / 3));
+          expect(minWarmShare(m, ids, id, key)).toBeLessThanOrEqual(Math.ceil(m / 3));
+        }
+      }
+    }
+  });
+
+  it('gives a lone invoker the whole of it, counting itself live before its first heartbeat', () => {
+    expect(minWarmShare(3, [], 'inv-a', 'f@1')).toBe(3);
+    expect(minWarmShare(3, ['inv-a'], 'inv-a', 'f@1')).toBe(3);
+    expect(minWarmShare(4, ['inv-b'], 'inv-a', 'f@1')).toBe(2);
+  });
+
+  it('does not depend on the order the invokers are listed in', () => {
+    const key = 'f@1';
+    expect(minWarmShare(1, ['x', 'y', 'z'], 'y', key)).toBe(minWarmShare(1, ['z', 'y', 'x'], 'y', key));
+  });
+
+  it('spreads functions of minWarm 1 over the invokers rather than putting them all on one', () => {
+    const ids = ['inv-a', 'inv-b', 'inv-c'];
+    const holders = new Set(Array.from({ length: 30 }, (_, i) => ids.find((id) => minWarmShare(1, ids, id, `fn${i}@1`) === 1)));
+    expect(holders.size).toBe(3);
   });
 });

@@ -103,3 +103,31 @@ export function warmToStart(slots: readonly Slot[], key: string, minWarm: number
   const room = Math.floor((budgetMiB - usedMiB(slots)) / memoryMiB);
   return Math.max(0, Math.min(minWarm - have, room));
 }
+
+/**
+ * This invoker's part of a function's `minWarm`, so that the live invokers
+ * together keep `minWarm` containers, not each of them (Lambda's provisioned
+ * concurrency is per function, spread over hosts). Every invoker computes the
+ * same split from the same set of live invokers: each keeps
+ * floor(minWarm / n), and the remainder goes to the invokers that follow
+ * a point fixed by the function's key in the sorted ids, so that functions with
+ * minWarm 1 spread over the hosts instead of all landing on the first.
+ * `self` counts as live even before its first heartbeat is seen.
+ */
+export function minWarmShare(minWarm: number, liveInvokers: readonly string[], self: string, key: string): number {
+  const ids = [...new Set([...liveInvokers, self])].sort();
+  const n = ids.length;
+  const rank = ids.indexOf(self);
+  const offset = fnv1a(key) % n;
+  return Math.floor(minWarm / n) + ((rank - offset + n) % n < minWarm % n ? 1 : 0);
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: a spread, not a secret. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}

@@ -2,6 +2,11 @@ import type { InvokeFrame } from '../../core/schemas/control.js';
 import type { FetchHandler } from './function-loader.js';
 import { fetchContext, type Context } from './invocation-context.js';
 import { describe, errorInfo, InvalidResult, ResponseTooLarge, type Outcome } from './outcome.js';
+import { bodyOf } from './web/body-mixin.js';
+import { LightHeaders } from './web/headers.js';
+import { realFetchClasses } from './web/real-classes.js';
+import { LightRequest } from './web/request.js';
+import { isLightResponse, LightResponse } from './web/response.js';
 
 type Result = Extract<Outcome, { t: 'result' }>;
 
@@ -23,7 +28,7 @@ export async function runFetch(
   const background: Array<Promise<unknown>> = [];
   const ctx = fetchContext(base, (promise) => background.push(Promise.resolve(promise)));
   const response = await fetch(buildRequest(invoke, body), ctx);
-  if (!(response instanceof Response)) {
+  if (!isResponse(response)) {
     throw new InvalidResult(`fetch() must return a Response, it returned ${describe(response)}`);
   }
   if (response.type === 'error') throw new InvalidResult('fetch() returned Response.error(), a network error');
@@ -44,22 +49,34 @@ export async function runFetch(
 
 /**
  * Runs this file's Request and Response paths once on sample data, so that a
- * stem cell has undici loaded and these paths compiled before it gets code.
+ * stem cell has them compiled before it gets code, and loads undici, so that
+ * the function's own `fetch()` does not pay for it either.
  */
 export async function warmFetchPath(sample: InvokeFrame): Promise<void> {
   await buildRequest(sample, Buffer.from('warm')).arrayBuffer();
-  const response = new Response('warm', { headers: { 'set-cookie': 'a=1' } });
-  headerPairs(response.headers);
-  await readBody(response, 16);
+  for (const response of [new LightResponse('warm', { headers: { 'set-cookie': 'a=1' } }), new (realFetchClasses().Response)('warm')]) {
+    headerPairs(response.headers);
+    await readBody(response, 16);
+  }
+}
+
+/**
+ * The shim's own Response (what the global name means in a container), or
+ * undici's, as `fetch()` resolves to; undici is not loaded to tell a plain
+ * object from a Response.
+ */
+function isResponse(value: unknown): value is Response | LightResponse {
+  if (isLightResponse(value)) return true;
+  return Object.prototype.toString.call(value) === '[object Response]' && value instanceof realFetchClasses().Response;
 }
 
 /**
  * An HTTP invocation becomes the request as it came; a JSON event becomes a
  * POST of that JSON (`{}` when empty), as the Lambda style receives it.
  */
-export function buildRequest(invoke: InvokeFrame, body: Uint8Array): Request {
+export function buildRequest(invoke: InvokeFrame, body: Uint8Array): LightRequest {
   const { http } = invoke;
-  const headers = new Headers();
+  const headers = new LightHeaders();
   let host = 'localhost';
   for (const [name, value] of http.headers) {
     headers.append(name, value);
@@ -72,9 +89,9 @@ export function buildRequest(invoke: InvokeFrame, body: Uint8Array): Request {
     payload ??= Buffer.from('{}');
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
-  const init: RequestInit = { method, headers };
+  const init: RequestInit = { method, headers: headers as unknown as Headers };
   if (payload && !NO_BODY_METHODS.has(method)) init.body = payload;
-  return new Request(requestUrl(host, http.path, http.query), init);
+  return new LightRequest(requestUrl(host, http.path, http.query), init);
 }
 
 function requestUrl(host: string, path: string, query: string): string {
@@ -86,7 +103,12 @@ function requestUrl(host: string, path: string, query: string): string {
   }
 }
 
-async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
+async function readBody(response: Response | LightResponse, maxBytes: number): Promise<Uint8Array> {
+  const bytes = isLightResponse(response) ? bodyOf(response).takeBytes() : null;
+  if (bytes) {
+    if (bytes.byteLength > maxBytes) throw new ResponseTooLarge(maxBytes);
+    return bytes;
+  }
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -108,7 +130,7 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
 }
 
 /** Every header as a pair, each Set-Cookie on its own (a Headers map would fold them). */
-function headerPairs(headers: Headers): Array<[string, string]> {
+function headerPairs(headers: Headers | LightHeaders): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   headers.forEach((value, name) => {
     if (name !== 'set-cookie') pairs.push([name, value]);

@@ -10,7 +10,8 @@ export const COMMONJS_PREFIX = '.tsfn.';
 /** The file the invoker renders an ESM entry to when CommonJS means the same (invoker/layers/commonjs-entry.ts). */
 export const commonJsRendering = (entry: string): string => `${COMMONJS_PREFIX}${entry}.cjs`;
 
-export type FetchHandler = (request: Request, ctx: object) => unknown;
+/** Called with the shim's Request (web/request.ts), the global `Request` inside a container. */
+export type FetchHandler = (request: object, ctx: object) => unknown;
 export type LambdaHandler = (event: unknown, context: object, callback: (err?: unknown, value?: unknown) => void) => unknown;
 
 /** A function's entry module, reduced to the one handler SPEC §1 lets it export. */
@@ -47,7 +48,7 @@ export async function loadFunction(codeDir: string, entryName: string): Promise<
 export function findHandler(mod: Record<string, unknown>, entryName: string): LoadedFunction {
   const def = mod.default as Record<string, unknown> | null | undefined;
   if ((typeof def === 'object' || typeof def === 'function') && def !== null && typeof def.fetch === 'function') {
-    const target = def as { fetch: (request: Request, env: object, ctx: object) => unknown };
+    const target = def as { fetch: (request: object, env: object, ctx: object) => unknown };
     return { style: 'fetch', fetch: (request, ctx) => target.fetch(request, ctx, ctx) };
   }
   const handler = typeof mod.handler === 'function' ? mod.handler

@@ -18,6 +18,7 @@ import { LogCapture } from './log-capture.js';
 import { errorInfo, failed, type Outcome } from './outcome.js';
 import { FDS_CLOSED_FLAG, PREWARM_FLAG } from './shim-command.js';
 import { warmUp } from './warm-up.js';
+import { installFetchClasses } from './web/install.js';
 
 type FunctionState =
   | { state: 'empty' }
@@ -33,6 +34,9 @@ let invocations = 0;
 let queue = Promise.resolve();
 let preparation: 'pending' | 'done' = 'pending';
 
+// Before any function code: `Request`, `Response` and `Headers` are the shim's
+// own, so that a fetch-style cold start does not evaluate undici (web/install.ts).
+installFetchClasses();
 const channel = openControlChannel(receive);
 const logs = new LogCapture((id, lines) => channel.send({ t: 'log', id, logs: lines }));
 

@@ -4,14 +4,20 @@
  * `runc run` of the same root filesystem (the base layer), in one run,
  * interleaved so that machine noise hits them all alike.
  *
- *   bare      env -i /usr/bin/node --version
- *   launcher  tsfn-launcher run (all namespaces, overlay on the base layer, /proc,
- *             /dev, masks, pivot_root, caps, seccomp, cgroup join) -- /usr/bin/node --version
- *   runc      runc run of a bundle whose rootfs is the base layer (read-only), same
- *             namespaces, runc's minimal mounts and masks, no seccomp
- *   runc-same the same with what the launcher also does: /sys, /dev/shm, its masks,
- *             rlimits and seccomp filter (bench/support/runc-config.ts)
+ *   bare             env -i /usr/bin/node --version
+ *   launcher         tsfn-launcher run (all namespaces, overlay on the base layer, /proc,
+ *                    /dev, masks, pivot_root, caps, seccomp, cgroup join) -- /usr/bin/node
+ *                    --version, joining a fresh network namespace made before the clock
+ *                    starts (--netns-fd), as the invoker's spawn server gives one
+ *   launcher-own     the same, making its own network namespace, as `tsfn run` does
+ *   runc             runc run of a bundle whose rootfs is the base layer (read-only), same
+ *                    namespaces, runc's minimal mounts and masks, no seccomp
+ *   runc-same        the same with what the launcher also does: /sys, /dev/shm, its masks,
+ *                    rlimits and seccomp filter (bench/support/runc-config.ts)
+ *   runc-same-ahead  runc-same joining a fresh network namespace made ahead (its path
+ *                    in config.json), as `launcher` does
  *
+ * Each runc is compared with the launcher that gets its network namespace the same way.
  * The bench holds the kernel's cgroup favordynmods mode as the invoker does
  * (invoker/cgroups/favor-dynmods.ts): without it, on cgroup v1, joining the
  * cgroups waits for an RCU grace period (about 10 ms) on every start.
@@ -24,12 +30,13 @@
  * the built one: an A/B of a change to native/ in one run).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../core/paths.js';
 import { detectCgroups, newOwnerId } from '../invoker/cgroups/cgroup.js';
 import { holdFavorDynmods } from '../invoker/cgroups/favor-dynmods.js';
+import { openFreshNetns } from '../invoker/container/netns-hold.js';
 import { buildBaseLayer } from '../invoker/layers/base-layer.js';
 import { LayerStore } from '../invoker/layers/layer-store.js';
 import { runcConfig, runcConfigSameIsolation } from './support/runc-config.js';
@@ -50,32 +57,58 @@ const dynmodsNote = !dynmods ? 'host defaults'
   : dynmods.state === 'unneeded' ? 'not held, cgroup v2 (the host\'s mount option)'
   : `unsupported, host defaults (${dynmods.detail})`;
 
-const cmds: Record<string, [string, string[]]> = {
-  bare: ['/usr/bin/env', ['-i', '/usr/bin/node', '--version']],
-  launcher: [paths.launcher, ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]),
-    '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version']],
+/** How a command gets its network namespace: its own, or a fresh one made ahead and given as fd 3. */
+type Netns = 'own' | 'ahead';
+interface Command { cmd: string; args: (netnsPath: string) => string[]; netns: Netns; prepare?: (netnsPath: string) => void }
+
+const launcherArgs = (extra: string[]) => ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]),
+  ...extra, '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version'];
+const cmds: Record<string, Command> = {
+  bare: { cmd: '/usr/bin/env', args: () => ['-i', '/usr/bin/node', '--version'], netns: 'own' },
+  launcher: { cmd: paths.launcher, args: () => launcherArgs(['--netns-fd', '3']), netns: 'ahead' },
+  'launcher-own': { cmd: paths.launcher, args: () => launcherArgs([]), netns: 'own' },
 };
 const launcherB = process.env.BENCH_LAUNCHER_B;
-if (launcherB) cmds['launcher-b'] = [launcherB, cmds.launcher![1]];
+if (launcherB) cmds['launcher-b'] = { ...cmds.launcher!, cmd: launcherB };
 if (haveRunc) {
-  for (const [name, config] of [['runc', runcConfig(base.path)], ['runc-same', runcConfigSameIsolation(base.path)]] as const) {
-    mkdirSync(join(bundle, name));
-    writeFileSync(join(bundle, name, 'config.json'), JSON.stringify(config));
-    cmds[name] = ['runc', ['--root', join(bundle, 'state'), 'run', '--bundle', join(bundle, name), `bench-${name}`]];
+  const variants = [
+    ['runc', runcConfig(base.path), 'own'],
+    ['runc-same', runcConfigSameIsolation(base.path), 'own'],
+    ['runc-same-ahead', runcConfigSameIsolation(base.path), 'ahead'],
+  ] as const;
+  for (const [name, config, netns] of variants) {
+    const dir = join(bundle, name);
+    mkdirSync(dir);
+    const write = (netnsPath: string) => writeFileSync(join(dir, 'config.json'), JSON.stringify(netns === 'own' ? config
+      : { ...config, linux: { ...config.linux, namespaces: config.linux.namespaces.map((n) => n.type === 'network' ? { ...n, path: netnsPath } : n) } }));
+    write('');
+    cmds[name] = {
+      cmd: 'runc', args: () => ['--root', join(bundle, 'state'), 'run', '--bundle', dir, `bench-${name}`], netns,
+      prepare: netns === 'ahead' ? write : undefined,
+    };
   }
 }
 
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
 try {
   for (let i = 0; i < N + 3; i++) {
-    for (const [name, [cmd, args]] of Object.entries(cmds)) {
-      const t0 = performance.now();
-      const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      const ms = performance.now() - t0;
-      if (r.status !== 0 || !/^v\d+\./.test(r.stdout.toString())) {
-        throw new Error(`${name} failed (${r.status}): ${r.stderr.toString().trim()}`);
+    for (const [name, { cmd, args, netns, prepare }] of Object.entries(cmds)) {
+      // Made before the clock starts, as the spawn server makes its spares while idle.
+      const fd = netns === 'ahead' ? await openFreshNetns(paths.launcher) : -1;
+      try {
+        const netnsPath = `/proc/${process.pid}/fd/${fd}`;
+        prepare?.(netnsPath);
+        const stdio = fd >= 0 ? ['ignore', 'pipe', 'pipe', fd] as const : ['ignore', 'pipe', 'pipe'] as const;
+        const t0 = performance.now();
+        const r = spawnSync(cmd, args(netnsPath), { stdio: [...stdio] });
+        const ms = performance.now() - t0;
+        if (r.status !== 0 || !/^v\d+\./.test(r.stdout.toString())) {
+          throw new Error(`${name} failed (${r.status}): ${r.stderr.toString().trim()}`);
+        }
+        if (i >= 3) samples[name]!.push(ms);
+      } finally {
+        if (fd >= 0) closeSync(fd);
       }
-      if (i >= 3) samples[name]!.push(ms);
     }
   }
 } finally {
@@ -85,18 +118,18 @@ try {
   rmSync(bundle, { recursive: true, force: true });
 }
 
-const bare = median(samples.bare!);
-const launcher = median(samples.launcher!);
+const overhead = (name: string) => median(samples[name]!) - median(samples.bare!);
+const ratio = (runc: string, launcher: string) => `${fmt(overhead(runc))}, ${(overhead(runc) / overhead(launcher)).toFixed(1)}x the launcher's`;
 console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; favordynmods: ${dynmodsNote}; ${new Date().toISOString()})\n`);
-for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(10)} median ${fmt(median(s)).padStart(10)}`);
-console.log(`\nlauncher overhead = ${fmt(launcher - bare)} (target <= 3 ms)`);
-if (launcherB) console.log(`launcher-b overhead = ${fmt(median(samples['launcher-b']!) - bare)} (${launcherB})`);
+for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(16)} median ${fmt(median(s)).padStart(10)}`);
+console.log(`\nlauncher overhead = ${fmt(overhead('launcher'))} (target <= 3 ms), network namespace made ahead, as the invoker's spawn server gives it`);
+console.log(`launcher overhead, own network namespace (as tsfn run) = ${fmt(overhead('launcher-own'))}`);
+if (launcherB) console.log(`launcher-b overhead = ${fmt(overhead('launcher-b'))} (${launcherB})`);
 if (haveRunc) {
-  for (const name of ['runc', 'runc-same']) {
-    const runc = median(samples[name]!);
-    const what = name === 'runc' ? 'runc, minimal config' : 'runc, same isolation as the launcher';
-    console.log(`${what}: overhead ${fmt(runc - bare)}, ${((runc - bare) / (launcher - bare)).toFixed(1)}x the launcher's (target >= 15x)`);
-  }
+  console.log('runc overhead, like for like (target >= 15x):');
+  console.log(`  runc, minimal config, own netns:             ${ratio('runc', 'launcher-own')} (own netns)`);
+  console.log(`  runc, same isolation, own netns:             ${ratio('runc-same', 'launcher-own')} (own netns)`);
+  console.log(`  runc, same isolation, netns made ahead:      ${ratio('runc-same-ahead', 'launcher')} (netns made ahead)`);
 } else {
   console.log('runc is not installed (apt-get install runc): no comparison');
 }

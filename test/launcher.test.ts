@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
-  rmdirSync, rmSync, symlinkSync, writeFileSync,
+  readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../core/paths.js';
 import { LauncherExit } from '../invoker/container/launcher-exit-codes.js';
+import { openFreshNetns } from '../invoker/container/netns-hold.js';
 
 /*
  * The C launcher (native/) run for real: every test starts a container from
@@ -276,6 +277,54 @@ describe.each([['', []], [' with --userns', ['--userns']]] as [string, string[]]
     const r = await echo.exited;
     expect(r.stdout).toBe('write ok\n');
     expect(reply).toBe('PING\n');
+  });
+});
+
+describe('tsfn-launcher: a network namespace made ahead (--netns-fd)', () => {
+  /** CMD run with FD as fd 3 and `--netns-fd 3`. */
+  async function runWithNetns(fd: number, cmd: string[], opts: string[] = []): Promise<Exit> {
+    const child = spawn(paths.launcher, runArgs(cmd, ['--netns-fd', '3', ...opts]), { stdio: ['ignore', 'pipe', 'pipe', fd] });
+    started.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    const [code, signal] = await once(child, 'close') as [number | null, NodeJS.Signals | null];
+    started.delete(child);
+    return { code, signal, stdout, stderr };
+  }
+
+  it('joins the namespace it is given: only lo, up, and no fd of it left inside', async () => {
+    const fd = await openFreshNetns(paths.launcher);
+    try {
+      const given = readlinkSync(`/proc/self/fd/${fd}`);
+      expect(given).not.toBe(readlinkSync('/proc/self/ns/net'));
+      expect(await runWithNetns(fd, ['/probe', 'readlink', '/proc/self/ns/net'])).toMatchObject({ code: 0, stdout: `${given}\n` });
+      expect((await runWithNetns(fd, ['/probe', 'net'])).stdout).toBe('if lo up\ntcp hi\n');
+      expect((await runWithNetns(fd, ['/probe', 'ls', '/proc/self/fd'])).stdout).toBe('0\n1\n2\n');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('refuses an fd that is not a network namespace, and refuses it with --userns', async () => {
+    const mnt = openSync('/proc/self/ns/mnt', 'r');
+    try {
+      expect(await runWithNetns(mnt, ['/probe'])).toMatchObject({
+        code: LauncherExit.usage,
+        stderr: 'tsfn-launcher: ioctl `NS_GET_NSTYPE --netns-fd 3`: not a network namespace: Invalid argument\n',
+      });
+    } finally {
+      closeSync(mnt);
+    }
+    const net = await openFreshNetns(paths.launcher);
+    try {
+      const r = await runWithNetns(net, ['/probe'], ['--userns']);
+      expect(r.code).toBe(LauncherExit.usage);
+      expect(r.stderr).toMatch(/^tsfn-launcher: --netns-fd cannot be combined with `--userns`/);
+    } finally {
+      closeSync(net);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,9 @@ import { requireRoot } from './support/root.js';
 
 /**
  * The launcher's spawn-server as the invoker drives it: a launcher failure is
- * reported with its exit code and message; every launched container's real
- * use is covered by the invoker tests, which start all their containers here.
+ * reported with its exit code and message, and the network namespaces it
+ * makes ahead; every launched container's real use is covered by the invoker
+ * tests, which start all their containers here.
  */
 const runDir = mkdtempSync(join(tmpdir(), 'tsfn-test-spawn-'));
 afterAll(() => rmSync(runDir, { recursive: true, force: true }));
@@ -38,5 +39,40 @@ describe('spawn server', () => {
       server.close();
     }
     expect(readdirSync(runDir)).toEqual([]);
+  });
+
+  it('gives each container a network namespace of its own, made while it was idle', async () => {
+    requireRoot();
+    const layer = join(runDir, 'layer');
+    for (const d of ['proc', 'dev', 'sys', 'tmp']) mkdirSync(join(layer, d), { recursive: true });
+    copyFileSync(join(paths.root, 'native', 'build', 'probe'), join(layer, 'probe'));
+    const server = await SpawnServer.start(paths.launcher, runDir);
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // idle: two spares, each after 50 ms of quiet
+      const launch = () => server.launch([
+        'run', '--layer', layer, '--scratch', join(runDir, 'scratch'), '--pass-fd', '3', '--info-fd', '4', '--', '/probe', 'sleep',
+      ]);
+      const running = [await launch(), await launch()];
+      const seen = [];
+      for (const proc of running) {
+        proc.output.resume();
+        const init = await proc.initPid;
+        seen.push({
+          netns: readlinkSync(`/proc/${init}/ns/net`),
+          args: readFileSync(`/proc/${proc.launcherPid}/cmdline`, 'utf8').split('\0'),
+        });
+      }
+      expect(seen[0]!.netns).not.toBe(seen[1]!.netns);
+      for (const { netns, args } of seen) {
+        expect(netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+        expect(args.slice(0, 4)).toEqual(['tsfn-launcher', 'run', '--netns-fd', '5']);
+      }
+      for (const proc of running) process.kill(proc.launcherPid, 'SIGTERM');
+      expect(await Promise.all(running.map((p) => p.exited))).toEqual([128 + 15, 128 + 15]);
+    } finally {
+      server.close();
+      rmSync(layer, { recursive: true, force: true });
+      rmSync(join(runDir, 'scratch'), { recursive: true, force: true });
+    }
   });
 });

@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "exit-codes.h"
@@ -61,6 +64,29 @@ parse_fd (const char *opt, const char *s, int *out, launcher_error_t *err)
       return error_code (err, LAUNCHER_EXIT_USAGE);
     }
   *out = v;
+  return 0;
+}
+
+/* A network namespace made ahead for this container alone (the spawn
+   server's spare, spawn-server.c); anything else is refused. */
+static int
+parse_netns_fd (const char *s, int *out, launcher_error_t *err)
+{
+  int type;
+
+  if (parse_fd ("--netns-fd", s, out, err) < 0)
+    return -1;
+  type = ioctl (*out, NS_GET_NSTYPE);
+  if (type != CLONE_NEWNET)
+    {
+      make_error (err, type < 0 ? errno : EINVAL, "ioctl `NS_GET_NSTYPE --netns-fd %s`: not a network namespace", s);
+      return error_code (err, LAUNCHER_EXIT_USAGE);
+    }
+  if (fcntl (*out, F_SETFD, FD_CLOEXEC) < 0)
+    {
+      make_error (err, errno, "fcntl `--netns-fd %s`", s);
+      return error_code (err, LAUNCHER_EXIT_USAGE);
+    }
   return 0;
 }
 
@@ -148,6 +174,7 @@ enum run_option
   OPT_SHM_SIZE,
   OPT_INFO_FD,
   OPT_USERNS,
+  OPT_NETNS_FD,
 };
 
 static const struct
@@ -173,6 +200,7 @@ static const struct
   { "--shm-size", OPT_SHM_SIZE, true },
   { "--info-fd", OPT_INFO_FD, true },
   { "--userns", OPT_USERNS, false }, /* or --userns=BASE */
+  { "--netns-fd", OPT_NETNS_FD, true },
 };
 
 static int
@@ -243,6 +271,8 @@ apply_run_option (enum run_option id, const char *name, char *value, struct run_
       return parse_u64 (name, value, ULLONG_MAX, &cfg->shm_size, err);
     case OPT_INFO_FD:
       return parse_fd (name, value, &cfg->info_fd, err);
+    case OPT_NETNS_FD:
+      return parse_netns_fd (value, &cfg->netns_fd, err);
     case OPT_USERNS:
       cfg->userns = true;
       if (value && parse_u64 ("--userns", value, UINT_MAX - USERNS_SIZE, &v, err) < 0)
@@ -270,6 +300,7 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
     .gid = DEFAULT_ID,
     .cwd = "/",
     .info_fd = -1,
+    .netns_fd = -1,
   };
   cfg->layers = calloc (argc, sizeof (*cfg->layers));
   cfg->cgroups = calloc (argc, sizeof (*cfg->cgroups));
@@ -308,6 +339,11 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
 
   if (cfg->n_layers == 0)
     return usage_error (err, "missing", "--layer");
+  if (cfg->userns && cfg->netns_fd >= 0)
+    return usage_error (err, "--netns-fd cannot be combined with", "--userns");
+  for (size_t j = 0; cfg->netns_fd >= 0 && j <= cfg->n_pass_fds; j++)
+    if ((j < cfg->n_pass_fds ? cfg->pass_fds[j] : cfg->info_fd) == cfg->netns_fd)
+      return usage_error (err, "--netns-fd must differ from", "--pass-fd and --info-fd");
   if (cfg->n_layers > MAX_LAYERS)
     return usage_error (err, "too many layers, at most", "64");
   if (i + 1 >= argc)

@@ -40,6 +40,7 @@ struct run_config
   int *pass_fds;
   size_t n_pass_fds;
   int info_fd; /* -1 when not asked */
+  int netns_fd; /* a network namespace made ahead to join, or -1: the launcher makes one */
   bool userns;
   uid_t userns_base; /* host id of container id 0 under --userns */
   char **argv; /* the payload's CMD and ARGs, NULL-terminated */

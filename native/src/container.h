@@ -41,6 +41,12 @@ int join_cgroups (const struct run_config *cfg, launcher_error_t *err);
 
 /* process.c */
 int bring_up_loopback (launcher_error_t *err);
+
+/* netns.c: a fresh network namespace, loopback up, as an fd; the caller stays in HOST_NS. */
+int make_spare_network (int host_ns, launcher_error_t *err);
+/* `netns-hold`: enters a new network namespace (lo up), says `ready`, and
+   holds it until stdin closes; for benches and tests, as /proc/PID/ns/net. */
+int netns_hold (launcher_error_t *err);
 int set_limits (const struct run_config *cfg, launcher_error_t *err);
 
 /* caps.c */

@@ -32,10 +32,11 @@ fail (int errfd, launcher_error_t *err, int code)
   _exit (err->code);
 }
 
+/* NETFD: the namespace to join (--netns-fd), kept until joined, or -1. */
 static int
-close_unpassed_fds (const struct run_config *cfg, int errfd, int syncfd, launcher_error_t *err)
+close_unpassed_fds (const struct run_config *cfg, int errfd, int syncfd, int netfd, launcher_error_t *err)
 {
-  int keep[cfg->n_pass_fds + 5];
+  int keep[cfg->n_pass_fds + 6];
   size_t n = 0;
 
   keep[n++] = 0;
@@ -44,6 +45,8 @@ close_unpassed_fds (const struct run_config *cfg, int errfd, int syncfd, launche
   keep[n++] = errfd;
   if (syncfd >= 0)
     keep[n++] = syncfd;
+  if (netfd >= 0)
+    keep[n++] = netfd;
   for (size_t i = 0; i < cfg->n_pass_fds; i++)
     keep[n++] = cfg->pass_fds[i];
   return close_fds_except (keep, n, err);
@@ -80,12 +83,20 @@ await_go_ahead (const struct channel *ch, int *fds, size_t n, launcher_error_t *
   return 0;
 }
 
+/* The namespace given with --netns-fd, or else the one the outer launcher made. */
 static int
-join_network (pid_t outer, launcher_error_t *err)
+join_network (const struct run_config *cfg, pid_t outer, launcher_error_t *err)
 {
   cleanup_close int ns = -1;
   char path[64];
 
+  if (cfg->netns_fd >= 0)
+    {
+      ns = cfg->netns_fd;
+      if (setns (ns, CLONE_NEWNET) < 0)
+        return make_error (err, errno, "setns `--netns-fd %d`", ns);
+      return 0;
+    }
   snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) outer);
   ns = open (path, O_RDONLY | O_CLOEXEC);
   if (ns < 0)
@@ -151,9 +162,11 @@ build_root_in_host_userns (const struct run_config *cfg, struct rootfs *rootfs,
     return -1;
   if (mount_scratch (cfg, rootfs, err) < 0 || mount_rootfs (cfg, NULL, rootfs, err) < 0)
     return error_code (err, LAUNCHER_EXIT_MOUNTS);
-  if (await_go_ahead (ch, NULL, 0, err) < 0)
+  if (cfg->netns_fd >= 0)
+    close (ch->syncfd); /* no go-ahead: the namespace is there */
+  else if (await_go_ahead (ch, NULL, 0, err) < 0)
     return -1;
-  if (join_network (ch->outer, err) < 0)
+  if (join_network (cfg, ch->outer, err) < 0)
     return error_code (err, LAUNCHER_EXIT_NAMESPACES);
   return 0;
 }
@@ -188,7 +201,7 @@ setup (const struct run_config *cfg, const struct channel *ch, launcher_error_t 
 {
   int errfd = ch->errfd;
 
-  if (close_unpassed_fds (cfg, errfd, ch->syncfd, err) < 0)
+  if (close_unpassed_fds (cfg, errfd, ch->syncfd, cfg->netns_fd, err) < 0)
     return error_code (err, LAUNCHER_EXIT_PROCESS);
   if (die_with_parent (errfd, err) < 0)
     return error_code (err, LAUNCHER_EXIT_PROCESS);
@@ -278,7 +291,7 @@ start_payload (const struct run_config *cfg, int errfd)
   for (int sig = 1; sig < NSIG; sig++)
     signal (sig, SIG_DFL);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  if (close_unpassed_fds (cfg, errfd, -1, &err) < 0)
+  if (close_unpassed_fds (cfg, errfd, -1, -1, &err) < 0)
     fail (errfd, &err, LAUNCHER_EXIT_PROCESS);
   /* Passed fds must survive the exec even if the caller left them CLOEXEC. */
   for (size_t i = 0; i < cfg->n_pass_fds; i++)

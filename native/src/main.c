@@ -23,10 +23,13 @@ static const char usage[]
       "         --shm-size BYTES       /dev/shm size [16777216]\n"
       "         --info-fd N            write {\"pid\":<host pid of pid 1>} once the payload runs\n"
       "         --userns[=BASE]        user namespace: container ids 0-65535 are host BASE+ [524288]\n"
+      "         --netns-fd N           join this network namespace, made ahead for this container\n"
+      "                                alone, instead of making one (not with --userns)\n"
       "       tsfn-launcher attach --pid PID --source HOSTDIR --target CTRPATH\n"
       "       tsfn-launcher attach-server    (requests PID<TAB>SOURCE<TAB>TARGET per line on stdin)\n"
       "       tsfn-launcher spawn-server SOCKET   (requests ID\\0ARG\\0...\\0\\0 on stdin; see spawn-server.c)\n"
       "       tsfn-launcher favor-dynmods    (cgroup favordynmods on until stdin closes; see favor-dynmods.c)\n"
+      "       tsfn-launcher netns-hold       (a new network namespace, lo up, held until stdin closes)\n"
       "       tsfn-launcher --version\n";
 
 int
@@ -65,6 +68,8 @@ main (int argc, char **argv)
     return spawn_server (argv[2]);
   else if (argc == 2 && strcmp (argv[1], "favor-dynmods") == 0)
     ret = favor_dynmods (&err);
+  else if (argc == 2 && strcmp (argv[1], "netns-hold") == 0)
+    ret = netns_hold (&err);
   else
     {
       make_error (&err, 0, "unknown command `%s` (see tsfn-launcher --help)",

@@ -29,6 +29,8 @@ make_channel_fds (const struct run_config *cfg, bool socket, int fds[2], launche
       floor = cfg->pass_fds[i] + 1;
   if (cfg->info_fd >= floor)
     floor = cfg->info_fd + 1;
+  if (cfg->netns_fd >= floor)
+    floor = cfg->netns_fd + 1;
   if (socket ? socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0 : pipe2 (p, O_CLOEXEC) < 0)
     return make_error (err, errno, "%s `container`", socket ? "socketpair" : "pipe2");
   for (int i = 0; i < 2; i++)
@@ -154,7 +156,14 @@ run_container (struct run_config *cfg, launcher_error_t *err)
   for (size_t i = 0; i < cfg->n_pass_fds; i++)
     if (cfg->pass_fds[i] > 2 && cfg->pass_fds[i] != cfg->info_fd)
       close (cfg->pass_fds[i]);
-  ret = cfg->userns ? prepare_user_namespace (init, cfg, syncfd, err) : make_network (syncfd, err);
+  /* Given a network namespace made ahead, init joins it without waiting. */
+  if (cfg->netns_fd >= 0)
+    {
+      close (cfg->netns_fd);
+      ret = 0;
+    }
+  else
+    ret = cfg->userns ? prepare_user_namespace (init, cfg, syncfd, err) : make_network (syncfd, err);
   if (ret < 0)
     {
       kill (init, SIGKILL);

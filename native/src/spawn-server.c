@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,19 @@
      spawned ID PID      the launcher runs as PID
      pid ID INITPID      the container's pid 1 runs the payload (--info-fd)
      exit ID CODE        the launcher exited (128+N for signal N)
-     err ID MESSAGE      it could not be started */
+     err ID MESSAGE      it could not be started
+   When idle for SPARE_DELAY_MS it makes network namespaces ahead (netns.c), up to
+   SPARE_NETNS, and gives each to one `run` without --userns as --netns-fd:
+   a cold start then joins a namespace instead of making one. Each is used
+   once; they live only as this process's fds, and die with it. */
 
 #define MAX_CHILDREN 1024
 #define MAX_ARGS 512
 #define MAX_REQUEST 65536
+#define SPARE_NETNS 2
+/* Idle time before a spare is made: not while a container just spawned starts. */
+#define SPARE_DELAY_MS 50
+#define NETNS_FD 5 /* in the launcher: after ctl (3) and info (4) */
 
 struct child
 {
@@ -43,6 +52,13 @@ struct child
 };
 
 static struct child children[MAX_CHILDREN];
+
+static struct
+{
+  int host; /* this process's own network namespace, or -1: no spares */
+  int fds[SPARE_NETNS];
+  size_t n;
+} spares = { .host = -1 };
 
 static void
 say (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
@@ -84,9 +100,41 @@ connect_as (const char *path, const char *role, const char *id, launcher_error_t
   return steal_fd (&fd);
 }
 
-/* Forks and execs this launcher with ctl as fd 3, out as 1 and 2, info as 4. */
+/* One more spare namespace; a failure (say, no CAP_SYS_ADMIN) ends spares for
+   good, and every launcher makes its own namespace as before. */
+static void
+make_spare (void)
+{
+  launcher_error_t err = { 0 };
+  int fd = make_spare_network (spares.host, &err);
+
+  if (fd < 0)
+    {
+      close (spares.host);
+      spares.host = -1;
+      return;
+    }
+  spares.fds[spares.n++] = fd;
+}
+
+/* A spare for this request (ownership passes to the caller), or -1: not a
+   `run`, or one under --userns, whose init makes its namespace in the user
+   namespace, or one that brings its own. */
+static int
+take_spare (char **fields, size_t n)
+{
+  if (spares.n == 0 || n < 2 || strcmp (fields[1], "run") != 0)
+    return -1;
+  for (size_t i = 2; i < n && strcmp (fields[i], "--") != 0; i++)
+    if (strncmp (fields[i], "--userns", 8) == 0 || strncmp (fields[i], "--netns-fd", 10) == 0)
+      return -1;
+  return spares.fds[--spares.n];
+}
+
+/* Forks and execs this launcher with ctl as fd 3, out as 1 and 2, info as 4,
+   and NETNS (unless -1) as NETNS_FD. */
 static pid_t
-start (char **argv, int ctl, int out, int info_w, launcher_error_t *err)
+start (char **argv, int ctl, int out, int info_w, int netns, launcher_error_t *err)
 {
   pid_t pid = fork ();
 
@@ -99,8 +147,13 @@ start (char **argv, int ctl, int out, int info_w, launcher_error_t *err)
 
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
+      /* Above NETNS_FD first: dup2 onto itself would keep O_CLOEXEC. */
+      bool give_netns = netns >= 0;
+
+      if (give_netns && netns <= NETNS_FD)
+        netns = fcntl (netns, F_DUPFD_CLOEXEC, NETNS_FD + 1);
       if (devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (out, 1) < 0 || dup2 (out, 2) < 0
-          || dup2 (ctl, 3) < 0 || dup2 (info_w, 4) < 0)
+          || dup2 (ctl, 3) < 0 || dup2 (info_w, 4) < 0 || (give_netns && (netns < 0 || dup2 (netns, NETNS_FD) < 0)))
         _exit (LAUNCHER_EXIT_INTERNAL);
       execv ("/proc/self/exe", argv);
       _exit (LAUNCHER_EXIT_INTERNAL);
@@ -115,7 +168,10 @@ spawn_request (const char *path, char **fields, size_t n)
   cleanup_close int ctl = -1;
   cleanup_close int out = -1;
   int pipefd[2];
-  char *argv[MAX_ARGS + 2];
+  char *argv[MAX_ARGS + 4];
+  char netns_arg[] = "--netns-fd", netns_fd[] = { '0' + NETNS_FD, '\0' };
+  cleanup_close int netns = -1;
+  size_t argc = 0;
   const char *id = fields[0];
   struct child *slot = NULL;
   pid_t pid;
@@ -138,11 +194,19 @@ spawn_request (const char *path, char **fields, size_t n)
       say ("err %s pipe2: %s\n", id, strerror (errno));
       return;
     }
-  argv[0] = (char *) "tsfn-launcher";
+  netns = take_spare (fields, n);
+  argv[argc++] = (char *) "tsfn-launcher";
   for (size_t i = 1; i < n; i++)
-    argv[i] = fields[i];
-  argv[n] = NULL;
-  pid = start (argv, ctl, out, pipefd[1], &err);
+    {
+      argv[argc++] = fields[i];
+      if (i == 1 && netns >= 0)
+        {
+          argv[argc++] = netns_arg;
+          argv[argc++] = netns_fd;
+        }
+    }
+  argv[argc] = NULL;
+  pid = start (argv, ctl, out, pipefd[1], netns, &err);
   close (pipefd[1]);
   if (pid < 0)
     {
@@ -241,11 +305,14 @@ spawn_server (const char *path)
   if (sfd < 0)
     return LAUNCHER_EXIT_INTERNAL;
   signal (SIGPIPE, SIG_IGN);
+  spares.host = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   for (;;)
     {
       struct pollfd fds[2 + MAX_CHILDREN];
       struct child *watched[MAX_CHILDREN];
       size_t nfds = 2;
+      bool want_spare = spares.host >= 0 && spares.n < SPARE_NETNS;
+      int ready;
 
       fds[0] = (struct pollfd) { .fd = STDIN_FILENO, .events = POLLIN };
       fds[1] = (struct pollfd) { .fd = sfd, .events = POLLIN };
@@ -255,11 +322,19 @@ spawn_server (const char *path)
             watched[nfds - 2] = &children[i];
             fds[nfds++] = (struct pollfd) { .fd = children[i].info, .events = POLLIN };
           }
-      if (poll (fds, nfds, -1) < 0)
+      /* Spares are made only when nothing has happened for a while: a request
+         never waits for one, nor does a start compete with one for the CPU. */
+      ready = poll (fds, nfds, want_spare ? SPARE_DELAY_MS : -1);
+      if (ready < 0)
         {
           if (errno == EINTR)
             continue;
           return LAUNCHER_EXIT_INTERNAL;
+        }
+      if (ready == 0)
+        {
+          make_spare ();
+          continue;
         }
       for (size_t i = 2; i < nfds; i++)
         if (fds[i].revents)

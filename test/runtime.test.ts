@@ -188,15 +188,22 @@ describe('runtime shim: context', () => {
 describe('runtime shim: Hono app and source maps', () => {
   afterAll(cleanUp);
 
-  it('runs a bundled Hono app as a fetch handler', async () => {
+  it('runs a bundled Hono app as a fetch handler: routes, forms, JSON, streaming, cookies, redirects, notFound', async () => {
     const dir = scratchDir();
     await build({
       stdin: {
         contents: `
           import { Hono } from 'hono';
+          import { setCookie } from 'hono/cookie';
+          import { stream } from 'hono/streaming';
           const app = new Hono();
           app.get('/hello/:name', (c) => c.json({ hello: c.req.param('name'), x: c.req.query('x'), id: c.executionCtx.invocationId }));
           app.post('/echo', async (c) => c.body(await c.req.arrayBuffer(), 200, { 'content-type': 'application/octet-stream' }));
+          app.post('/form', async (c) => c.json(await c.req.parseBody()));
+          app.post('/json', async (c) => c.json({ got: await c.req.json(), type: c.req.header('content-type') }, 201));
+          app.get('/stream', (c) => stream(c, async (s) => { await s.write('one,'); await s.write('two'); }));
+          app.get('/cookie', (c) => { setCookie(c, 'a', '1'); setCookie(c, 'b', '2'); return c.redirect('/elsewhere', 303); });
+          app.notFound((c) => c.text('nothing here', 404));
           export default app;`,
         resolveDir: paths.root,
         sourcefile: 'hono-app.ts',
@@ -210,6 +217,20 @@ describe('runtime shim: Hono app and source maps', () => {
     expect(got).toEqual({ hello: 'ada', x: '1', id: 'hono-1' });
     const echoed = await shim.invoke({ http: { method: 'POST', path: '/echo' } }, ALL_BYTES);
     expect(Buffer.compare(echoed.body, Buffer.from(ALL_BYTES))).toBe(0);
+    const form = await shim.invoke({
+      http: { method: 'POST', path: '/form', headers: [['content-type', 'application/x-www-form-urlencoded']] },
+    }, Buffer.from('a=1&b=two'));
+    expect(JSON.parse(form.body.toString())).toEqual({ a: '1', b: 'two' });
+    const posted = await shim.invoke({ http: { method: 'POST', path: '/json', headers: [['content-type', 'application/json']] } }, Buffer.from('{"n":[1]}'));
+    expect(ok(posted).status).toBe(201);
+    expect(JSON.parse(posted.body.toString())).toEqual({ got: { n: [1] }, type: 'application/json' });
+    expect((await shim.invoke({ http: { path: '/stream' } })).body.toString()).toBe('one,two');
+    const redirect = ok(await shim.invoke({ http: { path: '/cookie' } }));
+    expect(redirect.status).toBe(303);
+    expect(redirect.headers).toContainEqual(['location', '/elsewhere']);
+    expect(redirect.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v)).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    const missing = await shim.invoke({ http: { path: '/nope' } });
+    expect([ok(missing).status, missing.body.toString()]).toEqual([404, 'nothing here']);
   });
 
   it('maps stack traces to the TypeScript source when the bundle has a source map', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, type JobsOptions } from 'bullmq';
-import { Command, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FunctionTimeout, TooManyRequests, Unavailable } from '../core/errors.js';
 import { paths } from '../core/paths.js';
 import { INVOKER_STALE_MS, QUEUES, type RedisKeys } from '../core/redis-keys.js';
@@ -32,6 +32,8 @@ export class InvocationClient {
     readonly gatewayId: string,
   ) {
     this.queue = new Queue(QUEUES.invocations, { connection: redis, prefix: keys.bullPrefix });
+    // EVALSHA, with EVAL only when Redis lacks the script: not the script's text on every request.
+    redis.defineCommand('tsfnAdmit', { numberOfKeys: 1, lua: ADMIT });
   }
 
   /** Starts receiving replies on `sub`, a connection reserved for subscriptions. */
@@ -55,8 +57,7 @@ export class InvocationClient {
    * client span is traced there.
    */
   async admit(fn: string, invocationId: string, deadline: number, limit: number, scope: TraceScope): Promise<void> {
-    const cmd = new Command('eval', [ADMIT, 1, this.keys.inflight(fn), Date.now(), invocationId, deadline, limit]);
-    const ok = await scope.within(() => this.redis.sendCommand(cmd));
+    const ok = await scope.within(() => (this.redis as RedisWithAdmit).tsfnAdmit(this.keys.inflight(fn), Date.now(), invocationId, deadline, limit));
     if (ok !== 1) {
       throw new TooManyRequests(`function ${fn} has ${limit} invocations in flight or queued; retry shortly`, 1, { invocationId });
     }
@@ -133,3 +134,5 @@ export class InvocationClient {
     await this.queue.close();
   }
 }
+
+type RedisWithAdmit = Redis & { tsfnAdmit(...args: (string | number)[]): Promise<number> };

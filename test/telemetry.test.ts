@@ -178,7 +178,7 @@ describe('traces, cold then warm', () => {
       const s = tree(t);
       const redis = t.spans.filter((x) => x.instrumentationScope.name === '@opentelemetry/instrumentation-ioredis');
       // Admission under the gateway's span; the end (metering, slot, reply: one script) under the invoker's.
-      expect(redis.filter((x) => parentOf(x) === id(s.gateway)).map((x) => x.name)).toEqual(['eval']);
+      expect(redis.filter((x) => parentOf(x) === id(s.gateway)).map((x) => x.name)).toEqual(['evalsha']);
       expect(redis.filter((x) => parentOf(x) === id(s.invoke)).map((x) => x.name)).toEqual(['evalsha']);
     }
     // The invoker freed every admission slot as its invocation ended.

@@ -307,7 +307,7 @@ describe('tsfn-launcher: a network namespace made ahead (--netns-fd)', () => {
     }
   });
 
-  it('refuses an fd that is not a network namespace, and refuses it with --userns', async () => {
+  it('refuses an fd that is not a network namespace, one also passed to the payload, and --userns with it', async () => {
     const mnt = openSync('/proc/self/ns/mnt', 'r');
     try {
       expect(await runWithNetns(mnt, ['/probe'])).toMatchObject({
@@ -322,6 +322,9 @@ describe('tsfn-launcher: a network namespace made ahead (--netns-fd)', () => {
       const r = await runWithNetns(net, ['/probe'], ['--userns']);
       expect(r.code).toBe(LauncherExit.usage);
       expect(r.stderr).toMatch(/^tsfn-launcher: --netns-fd cannot be combined with `--userns`/);
+      const passed = await runWithNetns(net, ['/probe'], ['--pass-fd', '3']);
+      expect(passed.code).toBe(LauncherExit.usage);
+      expect(passed.stderr).toMatch(/^tsfn-launcher: --netns-fd must differ from `--pass-fd`/);
     } finally {
       closeSync(net);
     }

@@ -341,9 +341,11 @@ parse_run_args (int argc, char **argv, struct run_config *cfg, launcher_error_t 
     return usage_error (err, "missing", "--layer");
   if (cfg->userns && cfg->netns_fd >= 0)
     return usage_error (err, "--netns-fd cannot be combined with", "--userns");
-  for (size_t j = 0; cfg->netns_fd >= 0 && j <= cfg->n_pass_fds; j++)
-    if ((j < cfg->n_pass_fds ? cfg->pass_fds[j] : cfg->info_fd) == cfg->netns_fd)
-      return usage_error (err, "--netns-fd must differ from", "--pass-fd and --info-fd");
+  if (cfg->netns_fd >= 0 && cfg->netns_fd == cfg->info_fd)
+    return usage_error (err, "--netns-fd must differ from", "--info-fd");
+  for (size_t j = 0; cfg->netns_fd >= 0 && j < cfg->n_pass_fds; j++)
+    if (cfg->pass_fds[j] == cfg->netns_fd)
+      return usage_error (err, "--netns-fd must differ from", "--pass-fd");
   if (cfg->n_layers > MAX_LAYERS)
     return usage_error (err, "too many layers, at most", "64");
   if (i + 1 >= argc)

@@ -89,23 +89,19 @@ export class Body {
     return this.#source;
   }
 
-  /** All of the body's bytes, at most `limit` (`onLimit` is thrown past it). */
-  async consume(limit = Infinity, onLimit?: () => Error): Promise<Uint8Array> {
+  /** All of the body's bytes; it reads as used from then on. */
+  async consume(): Promise<Uint8Array> {
     if (this.used || (this.#source !== null && !(this.#source instanceof Uint8Array) && this.#source.locked)) {
       throw new TypeError('Body is unusable: Body has already been read');
     }
     this.#used = true;
     const source = this.#source;
     if (source === null) return new Uint8Array(0);
-    if (source instanceof Uint8Array) {
-      if (source.byteLength > limit) throw onLimit?.() ?? new RangeError('body too large');
-      return source;
-    }
-    return readAll(source, limit, onLimit);
+    return source instanceof Uint8Array ? source : readAll(source);
   }
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>, limit: number, onLimit?: () => Error): Promise<Uint8Array> {
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -117,10 +113,6 @@ async function readAll(stream: ReadableStream<Uint8Array>, limit: number, onLimi
       throw new TypeError('Received non-Uint8Array chunk');
     }
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw onLimit?.() ?? new RangeError('body too large');
-    }
     chunks.push(value);
   }
   const out = new Uint8Array(size);

@@ -3,12 +3,13 @@
  * evaluates all of undici (its HTTP/1 and HTTP/2 clients, TLS, about 30 ms
  * here) on the first use of its fetch classes, which a cold start of a
  * fetch-style function would otherwise pay. Behaviour follows undici 6, and
- * headers.test.ts checks it side by side with Node's own class.
+ * fetch-classes.test.ts checks it side by side with Node's own class.
  */
 
 export type HeadersGuard = 'none' | 'immutable';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110's token: what a header name, and a method, may be made of. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 const INVALID_VALUE = /[\0\r\n]/;
 
@@ -111,19 +112,21 @@ export class LightHeaders {
 
   /** The spec's "sort and combine": by name, values of a name joined, Set-Cookie never joined. */
   #sorted(): Array<[string, string]> {
-    const names = [...new Set(this.#entries.map(([k]) => k))].sort();
+    const byName = new Map<string, string[]>();
+    for (const [name, value] of this.#entries) {
+      const values = byName.get(name);
+      if (values) values.push(value);
+      else byName.set(name, [value]);
+    }
     const out: Array<[string, string]> = [];
-    for (const name of names) {
-      if (name === 'set-cookie') {
-        for (const cookie of this.getSetCookie()) out.push([name, cookie]);
-      } else {
-        out.push([name, this.get(name) as string]);
-      }
+    for (const name of [...byName.keys()].sort()) {
+      const values = byName.get(name)!;
+      if (name === 'set-cookie') for (const cookie of values) out.push([name, cookie]);
+      else out.push([name, values.join(', ')]);
     }
     return out;
   }
 }
-
 
 Object.defineProperty(LightHeaders, 'name', { value: 'Headers' });
 

@@ -38,9 +38,7 @@ export function installFetchClasses(): void {
 function toRealResponse(response: LightResponse): Response {
   const { Response: RealResponse } = realFetchClasses();
   if (response.type === 'error') return RealResponse.error();
-  const body = bodyOf(response);
-  const payload = body.isNull ? null : body.takeBytes() ?? response.body;
-  return new RealResponse(payload, { status: response.status, statusText: response.statusText, headers: [...response.headers] });
+  return new RealResponse(takeBody(response), { status: response.status, statusText: response.statusText, headers: [...response.headers] });
 }
 
 /** Node's fetch, given undici's Request for one of the shim's. */
@@ -51,12 +49,10 @@ async function fetch(input: unknown, init?: RequestInit): Promise<Response> {
 
 function toRealRequest(request: LightRequest, RealRequest: typeof Request): Request {
   if (request.bodyUsed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
-  const body = bodyOf(request);
-  const payload = body.isNull ? null : body.takeBytes() ?? request.body;
   return new RealRequest(request.url, {
     method: request.method,
     headers: [...request.headers],
-    body: payload,
+    body: takeBody(request),
     duplex: 'half',
     signal: request.signal,
     redirect: request.redirect,
@@ -68,6 +64,12 @@ function toRealRequest(request: LightRequest, RealRequest: typeof Request): Requ
     referrer: request.referrer,
     referrerPolicy: request.referrerPolicy,
   } as RequestInit);
+}
+
+/** A shim message's body for undici: its bytes as they are (a length undici can send), else its stream. */
+function takeBody(message: LightRequest | LightResponse): Uint8Array | ReadableStream<Uint8Array> | null {
+  const body = bodyOf(message);
+  return body.isNull ? null : body.takeBytes() ?? message.body;
 }
 
 function define(name: string, value: unknown): void {

@@ -1,13 +1,12 @@
 /**
  * The Fetch standard's Request, the shim's own (see headers.ts for why),
- * following undici 6 where the standard leaves room (request.test.ts compares).
+ * following undici 6 where the standard leaves room (fetch-classes.test.ts compares).
  */
 import { Body, extractBody } from './body.js';
 import { BodyMixin, bodyOf, replaceBody } from './body-mixin.js';
-import { fillHeaders, LightHeaders } from './headers.js';
+import { fillHeaders, LightHeaders, TOKEN } from './headers.js';
 import { realFetchClasses, realLoaded } from './real-classes.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const ENUMS = {
@@ -145,7 +144,6 @@ export class LightRequest extends BodyMixin {
 }
 
 Object.defineProperty(LightRequest, 'name', { value: 'Request' });
-
 
 function parseUrl(input: unknown): string {
   const text = typeof input === 'string' ? input : String((input as { url?: unknown })?.url ?? input);

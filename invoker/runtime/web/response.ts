@@ -1,6 +1,6 @@
 /**
  * The Fetch standard's Response, the shim's own (see headers.ts for why),
- * following undici 6 where the standard leaves room (response.test.ts compares).
+ * following undici 6 where the standard leaves room (fetch-classes.test.ts compares).
  */
 import { Body, extractBody } from './body.js';
 import { BodyMixin, bodyOf, replaceBody } from './body-mixin.js';
@@ -21,7 +21,7 @@ export class LightResponse extends BodyMixin {
   #type: ResponseType = 'default';
   #status: number;
   #statusText: string;
-  #headers = new LightHeaders();
+  #headers: LightHeaders;
 
   constructor(body: unknown = null, given?: unknown) {
     const init = initOf(given);

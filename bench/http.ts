@@ -12,14 +12,17 @@
  * operator would, through the standard variables only: every request sampled
  * (always_on), spans batched and exported over OTLP/HTTP to a stand-in
  * collector, a process of its own (test/support/otlp-sink.mjs) that answers
- * every export and counts the spans. Each round then drives direct, untraced
- * and traced in turn, so the traced/untraced ratio is measured side by side.
+ * every export and counts the spans. Each round then drives untraced, traced
+ * and direct in turn, so the traced/untraced ratio is measured side by side;
+ * the two platforms take turns going first (use an even BENCH_RUNS), because
+ * an A/A run (both untraced) found whichever went second 5-15% slower.
  * The figure includes the whole cost a traced installation pays: context
  * propagation, span creation, the Redis and PostgreSQL client
  * instrumentations, serialisation (OTLP/protobuf, the default protocol) and
  * the HTTP export.
  *
- * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (3),
+ * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (4),
+ * BENCH_SETTLE_MS (3000, an idle pause before each load),
  * BENCH_TRACING (0), BENCH_TRACED_<NAME> (sets NAME for the traced platform only,
  * e.g. BENCH_TRACED_OTEL_TRACES_SAMPLER=parentbased_traceidratio), BENCH_NODE_ARGS (node options for the platforms' processes,
  * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
@@ -38,8 +41,9 @@ import { requireWrk, wrk, type LoadResult } from './support/wrk.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 4);
 const TRACING = process.env.BENCH_TRACING === '1';
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 3000);
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 requireWrk();
@@ -105,8 +109,16 @@ try {
 
   // Warm-up: the platform's processes take some 10 s of load to reach their steady state (JIT).
   for (const [name, url] of Object.entries(targets)) wrk(url, CONNECTIONS, name === 'direct' ? 2 : 10);
+  // The two platforms take turns going first: a platform's meter still
+  // drains the records of its round while the next round runs, which would
+  // otherwise always weigh on the same one.
+  const order = Object.keys(targets) as Array<keyof typeof results>;
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, url] of Object.entries(targets)) results[name as keyof typeof results].push(wrk(url, CONNECTIONS, SECONDS));
+    const round = i % 2 === 0 ? order : [order[1]!, order[0]!, ...order.slice(2)];
+    for (const name of round) {
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      results[name].push(wrk(targets[name]!, CONNECTIONS, SECONDS));
+    }
   }
   if (sink) {
     // The batch processors export every 5 s: give the last batch time to arrive.

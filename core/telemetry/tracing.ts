@@ -1,10 +1,11 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import {
-  BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter,
+  BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { EncodingSpanProcessor } from './otlp/encoding-span-processor.js';
+import { otlpHttpSender } from './otlp/otlp-http-sender.js';
 import { instrumentClients } from './client-instrumentations.js';
 import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
 import { SyncContextManager } from './sync-context.js';
@@ -52,7 +53,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   for (const w of env.warnings) log(`telemetry: ${w}`);
   const processors = opts.exporter
     ? [new SimpleSpanProcessor(opts.exporter)]
-    : env.traces.map((name) => new BatchSpanProcessor(spanExporter(name, env)));
+    : env.traces.map((name) => spanProcessor(name, env));
   if (!processors.length) return OFF;
 
   const provider = new BasicTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
@@ -76,7 +77,13 @@ export function startTracing(opts: TracingOptions): Tracing {
   return current;
 }
 
-function spanExporter(name: PushExporter, env: OtelEnv): SpanExporter {
-  if (name === 'console') return new ConsoleSpanExporter();
-  return env.protocol.TRACES === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtoTraceExporter();
+/**
+ * Batched export, as the SDK's BatchSpanProcessor does it. OTLP/protobuf, the
+ * default protocol, is encoded as each span ends (EncodingSpanProcessor),
+ * which costs the platform less than the SDK's batch-then-serialise.
+ */
+function spanProcessor(name: PushExporter, env: OtelEnv): SpanProcessor {
+  if (name === 'console') return new BatchSpanProcessor(new ConsoleSpanExporter());
+  if (env.protocol.TRACES === 'http/json') return new BatchSpanProcessor(new OtlpJsonTraceExporter());
+  return new EncodingSpanProcessor(otlpHttpSender());
 }

@@ -5,7 +5,8 @@
 // that exporters are answered even while the process that started it blocks
 // (bench:http runs wrk synchronously).
 //
-//   POST /v1/traces, /v1/metrics   OTLP/JSON (with OTLP_SINK_KEEP=1, kept) or OTLP/protobuf; spans counted either way
+//   POST /v1/traces, /v1/metrics   OTLP/JSON or OTLP/protobuf, kept with OTLP_SINK_KEEP=1 (protobuf as
+//                                  {"protobuf": base64 of the body}); spans counted either way
 //   GET  /stats                    {"requests":{"traces":n,"metrics":n},"bytes":n,"spans":n}
 //   GET  /traces, /metrics         what was kept: the export requests' JSON bodies
 import { createServer } from 'node:http';
@@ -33,6 +34,7 @@ const server = createServer((req, res) => {
         // ExportTraceServiceRequest.resource_spans(1) > ResourceSpans.scope_spans(2) > ScopeSpans.spans(2)
         for (const rs of fields(body, 1)) for (const ss of fields(rs, 2)) stats.spans += fields(ss, 2).length;
       }
+      if (keep && !(req.headers['content-type'] ?? '').includes('json')) kept[signal].push({ protobuf: body.toString('base64') });
       res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' });
       res.end((req.headers['content-type'] ?? '').includes('json') ? '{}' : '');
       return;

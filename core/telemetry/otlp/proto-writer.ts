@@ -1,7 +1,8 @@
 /**
  * A protobuf writer over one growing Buffer, reused between batches (reset),
  * so that encoding a span allocates nothing once the buffer is big enough.
- * Strings and hex ids go through Buffer's native writers; a nested message
+ * Short strings and hex ids are written by JS loops (a native Buffer.write
+ * costs more than the loop for a few dozen bytes); a nested message
  * reserves one byte for its length and moves its bytes only when it turns out
  * to be 128 bytes or longer (as otlp-transformer's ProtobufWriter does, so
  * that the two produce the same bytes).
@@ -30,14 +31,21 @@ export class ProtoWriter {
     this.buf = next;
   }
 
+  /** A field's key: one byte for field numbers below 16. */
   tag(field: number, wireType: number): void {
-    this.varint((field << 3) | wireType);
+    const key = (field << 3) | wireType;
+    if (key < 0x80 && this.pos < this.buf.length) this.buf[this.pos++] = key;
+    else this.varint(key);
   }
 
   /** Non-negative integers below 2^53 (counts, lengths, enums) and negative int64 as ten bytes. */
   varint(v: number): void {
     this.ensure(10);
     const b = this.buf;
+    if (v >= 0 && v < 0x80) {
+      b[this.pos++] = v;
+      return;
+    }
     if (v >= 0 && v <= 0xffffffff) {
       let x = v >>> 0;
       while (x > 0x7f) {
@@ -121,9 +129,10 @@ export class ProtoWriter {
     const n = id.length >> 1;
     this.varint(n);
     this.ensure(n);
-    const written = this.buf.write(id, this.pos, n, 'hex');
-    if (written < n) this.buf.fill(0, this.pos + written, this.pos + n);
-    this.pos += n;
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 2 * n; i += 2) b[p++] = (NIBBLE[id.charCodeAt(i) & 0x7f]! << 4) | NIBBLE[id.charCodeAt(i + 1) & 0x7f]!;
+    this.pos = p;
   }
 
   /** Starts a nested message; pass what it returns to end(). */
@@ -152,3 +161,6 @@ export class ProtoWriter {
     this.buf[p] = x;
   }
 }
+
+/** Hex digit values (others read as otlp-transformer's hexToBinary reads them: the code minus 55). */
+const NIBBLE = Uint8Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : (c - 55) & 0xf));

@@ -1,6 +1,6 @@
 import {
   context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
-  type Attributes, type Context, type Span, type TimeInput,
+  type Attributes, type Context, type Span, type TimeInput, type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Trigger } from '../states.js';
@@ -18,7 +18,12 @@ import type { Trigger } from '../states.js';
  */
 const w3c = new W3CTraceContextPropagator();
 
-export const tracer = () => trace.getTracer('tsfn');
+let cachedTracer: Tracer | undefined;
+/** tsfn's tracer, looked up once per provider (startTracing and its shutdown call forgetTracer). */
+export const tracer = (): Tracer => (cachedTracer ??= trace.getTracer('tsfn'));
+export const forgetTracer = (): void => {
+  cachedTracer = undefined;
+};
 
 /** The W3C `traceparent` of the span in `ctx`, if it holds a valid one. */
 export function traceparentOf(ctx: Context): string | undefined {

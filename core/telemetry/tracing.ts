@@ -10,6 +10,7 @@ import { instrumentClients } from './client-instrumentations.js';
 import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
 import { SyncContextManager } from './sync-context.js';
 import { telemetryResource } from './resource.js';
+import { forgetTracer } from './trace-context.js';
 
 export interface TracingOptions {
   /** service.name, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES name one. */
@@ -59,6 +60,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   const provider = new BasicTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
   context.setGlobalContextManager(new SyncContextManager());
   trace.setGlobalTracerProvider(provider);
+  forgetTracer();
   propagation.setGlobalPropagator(new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   }));
@@ -70,6 +72,7 @@ export function startTracing(opts: TracingOptions): Tracing {
       uninstrument();
       await provider.shutdown();
       trace.disable();
+      forgetTracer();
       propagation.disable();
       context.disable();
     },

@@ -39,7 +39,7 @@ function spans(): ReadableSpan[] {
     s.setAttributes({
       int: 7, negative: -3, big: 2 ** 40, negativeBig: -(2 ** 40), huge: 2 ** 60, float: 1.5, nan: Number.NaN, yes: true, no: false,
       empty: '', bools: [true, false], ints: [1, -2, 3], strings: ['a', 'é', ''], long: 'x'.repeat(300), unicode: 'naïve ✓ 😀 '.repeat(5),
-      short42: 'y'.repeat(42), short43: 'z'.repeat(43),
+      short42: 'y'.repeat(42), short43: 'z'.repeat(43), 'huge string': 'h'.repeat(20_000),
     });
   });
   make(tsfn, 'failing', { kind: SpanKind.INTERNAL }, under, (s) => {
@@ -52,6 +52,7 @@ function spans(): ReadableSpan[] {
   make(other, 'elsewhere', { kind: SpanKind.CONSUMER, startTime: [1_700_000_000, 123_456_789] }, ROOT_CONTEXT, (s) => s.setStatus({ code: SpanStatusCode.OK }));
   make(redis, 'get', { kind: SpanKind.CLIENT, startTime: [4_102_444_800, 999_999_999] }, under);
   make(tsfn, 'unicode ✓ name', {}, under);
+  make(tsfn, 's', { kind: SpanKind.INTERNAL, startTime: [1_700_000_000, 0] }, ROOT_CONTEXT);
   return exporter.getFinishedSpans();
 }
 
@@ -77,7 +78,7 @@ describe('BatchEncoder', () => {
     expect(Buffer.from(e.seal().bytes).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(some)!))).toBe(true);
   });
 
-  it('encodes batches of many spans whose messages need multi-byte lengths', () => {
+  it('encodes batches of many spans whose messages need multi-byte lengths, and repeated attributes from the cache', () => {
     const all = spans();
     const many = Array.from({ length: 60 }, (_, i) => all[i % all.length]!);
     const e = new BatchEncoder();

@@ -2,9 +2,10 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
-  BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor,
+  BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { EncodingSpanProcessor } from './otlp/encoding-span-processor.js';
+import { RecordingTracerProvider } from './tracer/recording-tracer-provider.js';
 import { otlpHttpSender } from './otlp/otlp-http-sender.js';
 import { instrumentClients } from './client-instrumentations.js';
 import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
@@ -41,7 +42,8 @@ export const tracingEnabled = (): boolean => current.enabled;
  * Tracing for this process, from the OTEL_* environment (see otel-env.ts).
  * When nothing asks for it, nothing is installed: the OpenTelemetry API stays
  * a no-op, no context manager tracks async work and no client is patched.
- * When on: a tracer provider with batched export, a synchronous context
+ * When on: a tracer provider (RecordingTracerProvider: the SDK's settings,
+ * samplers and span processors, a leaner span) with batched export, a synchronous context
  * manager (context is passed explicitly across await: sync-context.ts), W3C
  * trace context and baggage propagation, and the Redis and PostgreSQL client
  * instrumentations. One per process: a second call
@@ -57,7 +59,7 @@ export function startTracing(opts: TracingOptions): Tracing {
     : env.traces.map((name) => spanProcessor(name, env));
   if (!processors.length) return OFF;
 
-  const provider = new BasicTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
+  const provider = new RecordingTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
   context.setGlobalContextManager(new SyncContextManager());
   trace.setGlobalTracerProvider(provider);
   forgetTracer();

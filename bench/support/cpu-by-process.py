@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""CPU time by process while a bench runs, for BENCHMARKS.md's "µs a request"
+figures: every 2 s it reads utime+stime of every process from /proc/<pid>/stat
+(no forks, so it costs next to nothing), and when OUT.stop appears it writes
+pid, whether the process had OTEL_TRACES_EXPORTER in its environment (the
+traced platform of bench:http), CPU ticks used, and the command line, for each
+process that used more than 10 ticks (0.1 s).
+
+  python3 bench/support/cpu-by-process.py /tmp/cpu & 
+  BENCH_TRACING=1 BENCH_RUNS=6 BENCH_SECONDS=8 npm run bench:http
+  touch /tmp/cpu.stop; wait; cat /tmp/cpu
+
+Divide a process's ticks (1/100 s) by the requests its platform served
+(its req/s times the seconds of load, the 10 s warm-up included).
+"""
+seen={}
+def scan():
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit(): continue
+        try:
+            st=open(f'/proc/{pid}/stat').read()
+            ticks=sum(int(x) for x in st.rsplit(')',1)[1].split()[11:13])
+            if pid not in seen:
+                cmd=open(f'/proc/{pid}/cmdline','rb').read().replace(b'\0',b' ').decode()[:70]
+                env=open(f'/proc/{pid}/environ','rb').read()
+                tr=b'OTEL_TRACES_EXPORTER' in env
+                seen[pid]=[ticks,ticks,cmd,tr]
+            seen[pid][1]=ticks
+        except Exception: pass
+out=sys.argv[1]
+try:
+    while not os.path.exists(out+'.stop'):
+        scan(); time.sleep(2)
+finally:
+    with open(out,'w') as f:
+        for pid,(a,b,cmd,tr) in seen.items():
+            if b-a>10: f.write(f'{pid}\t{int(tr)}\t{b-a}\t{cmd}\n')

@@ -28,15 +28,7 @@ export function encodeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(2, LEN);
   const at = w.begin();
   const ctx = span.spanContext();
-  w.tag(1, LEN);
-  w.hex(ctx.traceId);
-  w.tag(2, LEN);
-  w.hex(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LEN);
-    w.string(traceState);
-  }
+  identity(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LEN);
@@ -105,6 +97,19 @@ export function encodeScope(w: ProtoWriter, scope: InstrumentationScope & { attr
   w.end(at);
 }
 
+/** trace_id, span_id and trace_state: fields 1-3 of both Span and Span.Link. */
+function identity(w: ProtoWriter, ctx: SpanContext): void {
+  w.tag(1, LEN);
+  w.hex(ctx.traceId);
+  w.tag(2, LEN);
+  w.hex(ctx.spanId);
+  const traceState = ctx.traceState?.serialize();
+  if (traceState) {
+    w.tag(3, LEN);
+    w.string(traceState);
+  }
+}
+
 function flags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
@@ -134,16 +139,8 @@ function event(w: ProtoWriter, e: TimedEvent): void {
 function link(w: ProtoWriter, l: Link): void {
   w.tag(13, LEN);
   const at = w.begin();
-  const ctx: SpanContext = l.context;
-  w.tag(1, LEN);
-  w.hex(ctx.traceId);
-  w.tag(2, LEN);
-  w.hex(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, LEN);
-    w.string(traceState);
-  }
+  const ctx = l.context;
+  identity(w, ctx);
   if (l.attributes) attributes(w, l.attributes, 4);
   w.tag(5, VARINT);
   w.varint(l.droppedAttributesCount || 0);

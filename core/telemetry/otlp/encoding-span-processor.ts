@@ -3,7 +3,7 @@ import { ExportResultCode, getNumberFromEnv, globalErrorHandler, suppressTracing
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BatchEncoder, type EncodedBatch } from './encoded-batch.js';
 
-/** Where sealed batches go: an OTLP/HTTP transport (bytes-exporter.ts) or a test's. */
+/** Where sealed batches go: the OTLP/HTTP transport (otlp-http-sender.ts) or a test's. */
 export interface BatchSender {
   send(batch: EncodedBatch, done: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
@@ -26,6 +26,9 @@ export interface BatchOptions {
  * goes, long enough to be promoted out of V8's young generation and to be
  * cold in the cache when the serialiser reads it again; measured through the
  * platform, that cost more than the encoding itself (BENCHMARKS.md).
+ * Unlike the SDK's, it does not wait for a resource's asynchronous
+ * attributes before a batch goes: the resource is read as the batch is
+ * sealed, and tsfn's (resource.ts) has none.
  */
 export class EncodingSpanProcessor implements SpanProcessor {
   private readonly maxBatch: number;

@@ -76,7 +76,7 @@ export class RecordingSpan implements Span, ReadableSpan {
     this.resource = s.resource;
     this.instrumentationScope = s.scope;
     if (s.attributes != null) this.setAttributes(s.attributes);
-    this.processor.onStart(this as never, s.context);
+    this.processor.onStart(this, s.context);
   }
 
   spanContext(): SpanContext {
@@ -187,7 +187,7 @@ export class RecordingSpan implements Span, ReadableSpan {
     }
     if (this.droppedEventsCount > 0) diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
     if (this.droppedLinksCount > 0) diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
-    this.processor.onEnding?.(this as never);
+    this.processor.onEnding?.(this);
     this.ended = true;
     this.processor.onEnd(this);
   }

@@ -5,8 +5,8 @@ import {
   BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { EncodingSpanProcessor } from './otlp/encoding-span-processor.js';
-import { RecordingTracerProvider } from './tracer/recording-tracer-provider.js';
 import { otlpHttpSender } from './otlp/otlp-http-sender.js';
+import { RecordingTracerProvider } from './tracer/recording-tracer-provider.js';
 import { instrumentClients } from './client-instrumentations.js';
 import { readOtelEnv, type OtelEnv, type PushExporter } from './otel-env.js';
 import { SyncContextManager } from './sync-context.js';
@@ -43,8 +43,9 @@ export const tracingEnabled = (): boolean => current.enabled;
  * When nothing asks for it, nothing is installed: the OpenTelemetry API stays
  * a no-op, no context manager tracks async work and no client is patched.
  * When on: a tracer provider (RecordingTracerProvider: the SDK's settings,
- * samplers and span processors, a leaner span) with batched export, a synchronous context
- * manager (context is passed explicitly across await: sync-context.ts), W3C
+ * samplers and span processors, a leaner span) with batched export, a
+ * synchronous context manager (context is passed explicitly across await:
+ * sync-context.ts), W3C
  * trace context and baggage propagation, and the Redis and PostgreSQL client
  * instrumentations. One per process: a second call
  * returns the first.

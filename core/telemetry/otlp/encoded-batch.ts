@@ -40,44 +40,31 @@ export class BatchEncoder {
 
   /** The request with every span added since the last seal; the encoder is empty after. */
   seal(): EncodedBatch {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    const push = (b: Uint8Array) => {
-      parts.push(b);
-      total += b.length;
-    };
-    // Every length is known before any span's bytes are copied: the headers
-    // are written apart, then the request is assembled in one buffer of the
-    // exact size (no nested message moved to make room for its length).
+    // Each message's length is known before its spans' bytes are copied: the
+    // small parts (resource, scope, schema URLs) are encoded apart first, so
+    // the request is written front to back and no span's bytes move twice.
+    const out = new ProtoWriter(256 + this.spanBytes());
     for (const [resource, scopes] of this.groups) {
-      const scopeHeads: Array<{ head: Uint8Array; body: Uint8Array; tail: Uint8Array }> = [];
-      let resourceLen = 0;
-      for (const { scope, spans } of scopes.values()) {
-        const head = encoded((w) => encodeScope(w, scope, 1));
-        const tail = scope.schemaUrl ? encoded((w) => { w.tag(3, 2); w.string(scope.schemaUrl!); }) : EMPTY;
-        const len = head.length + spans.pos + tail.length;
-        const prefix = encoded((w) => { w.tag(2, 2); w.varint(len); });
-        scopeHeads.push({ head: concat(prefix, head), body: spans.view(), tail });
-        resourceLen += prefix.length + len;
-      }
       const res = encoded((w) => encodeResource(w, resource, 1));
-      const resTail = resource.schemaUrl ? encoded((w) => { w.tag(3, 2); w.string(resource.schemaUrl!); }) : EMPTY;
-      push(encoded((w) => { w.tag(1, 2); w.varint(res.length + resourceLen + resTail.length); }));
-      push(res);
-      for (const s of scopeHeads) {
-        push(s.head);
-        push(s.body);
-        push(s.tail);
+      const resTail = schemaUrl(resource.schemaUrl);
+      const parts = [...scopes.values()].map(({ scope, spans }) => {
+        const head = encoded((w) => encodeScope(w, scope, 1));
+        const tail = schemaUrl(scope.schemaUrl);
+        return { head, body: spans.view(), tail, len: head.length + spans.pos + tail.length };
+      });
+      out.tag(1, 2);
+      out.varint(parts.reduce((n, p) => n + 1 + varintSize(p.len) + p.len, res.length + resTail.length));
+      out.raw(res);
+      for (const p of parts) {
+        out.tag(2, 2);
+        out.varint(p.len);
+        out.raw(p.head);
+        out.raw(p.body);
+        out.raw(p.tail);
       }
-      push(resTail);
+      out.raw(resTail);
     }
-    const bytes = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    const batch = { bytes, spans: this.count };
+    const batch = { bytes: out.view(), spans: this.count };
     for (const scopes of this.groups.values()) for (const { spans } of scopes.values()) {
       spans.reset();
       this.spare.push(spans);
@@ -85,6 +72,12 @@ export class BatchEncoder {
     this.groups.clear();
     this.count = 0;
     return batch;
+  }
+
+  private spanBytes(): number {
+    let n = 0;
+    for (const scopes of this.groups.values()) for (const { spans } of scopes.values()) n += spans.pos;
+    return n;
   }
 }
 
@@ -96,9 +89,13 @@ function encoded(write: (w: ProtoWriter) => void): Uint8Array {
   return w.view();
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** The schema_url field (3) of ResourceSpans or ScopeSpans, when there is one. */
+function schemaUrl(url: string | undefined): Uint8Array {
+  return url ? encoded((w) => { w.tag(3, 2); w.string(url); }) : EMPTY;
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  for (let x = v; x > 0x7f; x = Math.floor(x / 128)) n++;
+  return n;
 }

@@ -107,7 +107,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
     this.clearTimer();
     this.sealOpen();
     const sends: Promise<void>[] = [];
-    if (this.exporting) sends.push(this.exporting.catch(() => {}));
+    if (this.exporting) sends.push(this.exporting);
     while (this.sealed.length) sends.push(this.exportNext());
     await Promise.all(sends);
   }

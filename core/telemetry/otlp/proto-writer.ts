@@ -117,6 +117,13 @@ export class ProtoWriter {
     this.pos += this.buf.write(s, this.pos, len, 'utf8');
   }
 
+  /** Bytes encoded elsewhere, as they are (no length prefix). */
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+
   bytes(data: Uint8Array): void {
     this.varint(data.length);
     this.ensure(data.length);

@@ -20,7 +20,7 @@ export class RecordingTracerProvider implements TracerProvider {
   private readonly tracers = new Map<string, RecordingTracer>();
   private readonly shared: TracerShared;
 
-  constructor(private readonly opts: RecordingTracerProviderOptions) {
+  constructor(opts: RecordingTracerProviderOptions) {
     const { sampler, limits } = tracerConfigFromEnv();
     this.shared = { resource: opts.resource, sampler, limits, ids: new PooledIdGenerator(), processor: fanOut(opts.spanProcessors) };
   }
@@ -32,12 +32,12 @@ export class RecordingTracerProvider implements TracerProvider {
     return tracer;
   }
 
-  async forceFlush(): Promise<void> {
-    await Promise.all(this.opts.spanProcessors.map((p) => p.forceFlush()));
+  forceFlush(): Promise<void> {
+    return this.shared.processor.forceFlush();
   }
 
-  async shutdown(): Promise<void> {
-    await Promise.all(this.opts.spanProcessors.map((p) => p.shutdown()));
+  shutdown(): Promise<void> {
+    return this.shared.processor.shutdown();
   }
 }
 

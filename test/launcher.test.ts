@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
@@ -19,6 +19,12 @@ import { openFreshNetns } from '../invoker/container/netns-hold.js';
  */
 
 const probe = join(paths.root, 'native', 'build', 'probe');
+/*
+ * Whether this kernel takes i386 syscalls at all: the probe's `int 0x80`, run
+ * on the host without any filter. Some VMs' kernels (PVM guests here) answer
+ * it with SIGSEGV, and then no container can make one either.
+ */
+const hostTakesI386 = spawnSync(probe, ['i386']).signal !== 'SIGSEGV';
 const started = new Set<ChildProcess>();
 let dir = '';
 let top = '';
@@ -159,7 +165,8 @@ describe.each([['', []], [' with --userns', ['--userns']]] as [string, string[]]
     expect(got.personality_query).toBe('ok');
   });
 
-  it('kills a process that makes a foreign-architecture (i386) syscall', async () => {
+  it.skipIf(!hostTakesI386)('kills a process that makes a foreign-architecture (i386) syscall'
+    + (hostTakesI386 ? '' : ' (skipped: this kernel refuses int 0x80 itself)'), async () => {
     const r = await run(['/probe', 'i386']);
     expect(r.code).toBe(128 + 31);
     expect(r.stdout).not.toContain('survived');

@@ -309,6 +309,36 @@ start_payload (const struct run_config *cfg, int errfd)
   fail (errfd, &err, LAUNCHER_EXIT_NOT_EXECUTABLE);
 }
 
+struct payload_start
+{
+  const struct run_config *cfg;
+  int errfd;
+};
+
+static int
+payload_main (void *arg)
+{
+  const struct payload_start *start = arg;
+
+  start_payload (start->cfg, start->errfd);
+}
+
+/* The payload starts as posix_spawn starts a child: in init's memory, on a
+   stack of its own, until it execs (CLONE_VM | CLONE_VFORK), while init waits
+   suspended. A fork would copy init's page tables and make its pages
+   copy-on-write, to be faulted back one by one: about 0.45 ms on a VM here,
+   against 0.04 (BENCHMARKS.md). The payload writes nothing of init's but this
+   stack; its fds, signal actions, root and cwd are its own copies (no
+   CLONE_FILES, CLONE_SIGHAND or CLONE_FS), and it leaves by exec or _exit. */
+static pid_t
+spawn_payload (const struct run_config *cfg, int errfd)
+{
+  static char stack[256 * 1024] __attribute__ ((aligned (16)));
+  struct payload_start start = { cfg, errfd };
+
+  return clone (payload_main, stack + sizeof (stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+}
+
 /* pid 1: reaps every zombie, forwards signals to the payload, and leaves with
    the payload's status as soon as it is gone (the kernel then kills whatever
    else is left in the namespace). */
@@ -347,14 +377,12 @@ container_main (const struct run_config *cfg, const struct channel *ch)
     fail (errfd, &err, LAUNCHER_EXIT_INTERNAL);
   /* The options name host paths (layers, scratch, cgroups, binds). */
   memset (cfg->options, 0, cfg->options_len);
-  payload = fork ();
+  payload = spawn_payload (cfg, errfd);
   if (payload < 0)
     {
-      make_error (&err, errno, "fork `payload`");
+      make_error (&err, errno, "clone `payload`");
       fail (errfd, &err, LAUNCHER_EXIT_NAMESPACES);
     }
-  if (payload == 0)
-    start_payload (cfg, errfd);
   /* From here the only fds init holds are the standard ones it inherited. */
   close (errfd);
   for (size_t i = 0; i < cfg->n_pass_fds; i++)

@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "exit-codes.h"
+#include "libc-compat.h"
 #include "utils.h"
 
 /* The tree is cloned and made read-only while still in the host's

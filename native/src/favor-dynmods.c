@@ -6,11 +6,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "exit-codes.h"
+#include "libc-compat.h"
 #include "utils.h"
 
 /* `tsfn-launcher favor-dynmods`: keeps the kernel's cgroup favordynmods mode

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "libc-compat.h"
 #include "utils.h"
 
 struct masked_path

@@ -4,10 +4,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "exit-codes.h"
+#include "libc-compat.h"
 #include "utils.h"
 
 #define USERNS_SIZE 65536

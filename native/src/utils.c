@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "libc-compat.h"
+
 fd_path_t
 fd_path (int fd)
 {

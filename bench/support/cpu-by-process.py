@@ -3,8 +3,8 @@
 figures: every 2 s it reads utime+stime of every process from /proc/<pid>/stat
 (no forks, so it costs next to nothing), and when OUT.stop appears it writes
 pid, whether the process had OTEL_TRACES_EXPORTER in its environment (the
-traced platform of bench:http), CPU ticks used, and the command line, for each
-process that used more than 10 ticks (0.1 s).
+traced platform of bench:http), CPU ticks used, minor page faults taken, and
+the command line, for each process that used more than 10 ticks (0.1 s).
 
   python3 bench/support/cpu-by-process.py /tmp/cpu & 
   BENCH_TRACING=1 BENCH_RUNS=6 BENCH_SECONDS=8 npm run bench:http
@@ -13,19 +13,26 @@ process that used more than 10 ticks (0.1 s).
 Divide a process's ticks (1/100 s) by the requests its platform served
 (its req/s times the seconds of load, the 10 s warm-up included).
 """
+import os
+import sys
+import time
+
 seen={}
 def scan():
     for pid in os.listdir('/proc'):
         if not pid.isdigit(): continue
         try:
             st=open(f'/proc/{pid}/stat').read()
-            ticks=sum(int(x) for x in st.rsplit(')',1)[1].split()[11:13])
+            f=st.rsplit(')',1)[1].split()
+            ticks=sum(int(x) for x in f[11:13])
+            faults=int(f[7])
             if pid not in seen:
                 cmd=open(f'/proc/{pid}/cmdline','rb').read().replace(b'\0',b' ').decode()[:70]
                 env=open(f'/proc/{pid}/environ','rb').read()
                 tr=b'OTEL_TRACES_EXPORTER' in env
-                seen[pid]=[ticks,ticks,cmd,tr]
+                seen[pid]=[ticks,ticks,cmd,tr,faults,faults]
             seen[pid][1]=ticks
+            seen[pid][5]=faults
         except Exception: pass
 out=sys.argv[1]
 try:
@@ -33,5 +40,5 @@ try:
         scan(); time.sleep(2)
 finally:
     with open(out,'w') as f:
-        for pid,(a,b,cmd,tr) in seen.items():
-            if b-a>10: f.write(f'{pid}\t{int(tr)}\t{b-a}\t{cmd}\n')
+        for pid,(a,b,cmd,tr,fa,fb) in seen.items():
+            if b-a>10: f.write(f'{pid}\t{int(tr)}\t{b-a}\t{fb-fa}\t{cmd}\n')

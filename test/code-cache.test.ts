@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../core/paths.js';
 import { launcherArgs } from '../invoker/container/launcher-args.js';
-import { randomPayloadUid } from '../invoker/container/payload-ids.js';
+import { PayloadUids } from '../invoker/container/payload-ids.js';
+import { UidLeases } from '../invoker/container/uid-leases.js';
 import { buildBaseLayer, type BaseLayer } from '../invoker/layers/base-layer.js';
 import { BASE_PATHS } from '../invoker/layers/base-skeleton.js';
 import { buildCodeCacheLayer } from '../invoker/layers/code-cache-layer.js';
@@ -36,12 +37,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const uids = new PayloadUids(new UidLeases());
+
 /** The shim's boot in a container over `layers`, without a control channel: it reports on the cache, then fails on fd 3. */
 function bootIn(layers: string[]): { status: number | null; stderr: string } {
+  const uid = uids.take();
   const r = spawnSync(paths.launcher, launcherArgs({
     layers, upperBytes: 16 << 20, cgroupPaths: [], env: { ...SHIM_ENV, TSFN_SHIM_BOOT_REPORT: '1' },
-    binds: [], passFds: [], cwd: '/tmp', argv: [BASE_PATHS.node, SHIM_BOOT_PATH], uid: randomPayloadUid(),
+    binds: [], passFds: [], cwd: '/tmp', argv: [BASE_PATHS.node, SHIM_BOOT_PATH], uid,
   }), { encoding: 'utf8', timeout: 30_000 });
+  uids.release(uid);
   return { status: r.status, stderr: r.stderr };
 }
 

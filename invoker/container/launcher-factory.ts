@@ -5,6 +5,7 @@ import { AttachServer } from './attach-server.js';
 import { LauncherContainer, type LaunchConfig } from './launcher-container.js';
 import { PayloadUids } from './payload-ids.js';
 import { SpawnServer } from './spawn-server.js';
+import { UidLeases } from './uid-leases.js';
 
 /** Limits of a spare cgroup until a container takes it (nothing runs in it before). */
 const SPARE_LIMITS: CgroupLimits = { memoryBytes: 64 * 1048576, cpu: 0.1, pids: 16 };
@@ -23,7 +24,7 @@ export class LauncherFactory implements ContainerFactory {
   private spawner: Promise<SpawnServer> | undefined;
   private spare: Cgroup | undefined;
   private spareTimer: NodeJS.Timeout | undefined;
-  private readonly uids = new PayloadUids();
+  private readonly uids = new PayloadUids(new UidLeases());
 
   constructor(private readonly cgroups: CgroupManager, private readonly config: LaunchConfig) {
     this.attacher = new AttachServer(config.launcher);

@@ -9,7 +9,8 @@ import { LayerStore } from '../layers/layer-store.js';
 import { SHIM_ENV } from '../runtime/shim-command.js';
 import { DEFAULT_PIDS, tmpBytes } from './container.js';
 import { launcherArgs, type LaunchSpec } from './launcher-args.js';
-import { randomPayloadUid } from './payload-ids.js';
+import { PayloadUids } from './payload-ids.js';
+import { UidLeases } from './uid-leases.js';
 
 export interface OneOffOptions {
   dataDir: string;
@@ -36,10 +37,12 @@ export async function runOneOff(o: OneOffOptions): Promise<number> {
   const base = await buildBaseLayer(store, { shimPath: paths.shim });
   const cgroups = detectCgroups({ owner: newOwnerId('inv') });
   const cg = cgroups.create(`run-${shortId()}`, { memoryBytes: o.memoryMiB * 1048576, cpu: o.cpu, pids: o.pids ?? DEFAULT_PIDS });
+  const uids = new PayloadUids(new UidLeases());
+  const uid = uids.take();
   try {
     const child = spawn(paths.launcher, launcherArgs({
       layers: [base.path], upperBytes: tmpBytes(o.memoryMiB), cgroupPaths: cg.joinPaths,
-      env: { ...SHIM_ENV, ...o.env }, binds: o.mounts, passFds: [], cwd: '/tmp', argv: o.argv, uid: randomPayloadUid(),
+      env: { ...SHIM_ENV, ...o.env }, binds: o.mounts, passFds: [], cwd: '/tmp', argv: o.argv, uid,
     }), { stdio: 'inherit', env: {} });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
@@ -54,5 +57,6 @@ export async function runOneOff(o: OneOffOptions): Promise<number> {
   } finally {
     await cg.destroy();
     await cgroups.destroyAll();
+    uids.release(uid);
   }
 }

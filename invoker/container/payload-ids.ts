@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Leases } from './uid-leases.js';
 
 /**
  * The host ids payloads run as. Each live container gets a uid of its own
@@ -22,15 +23,18 @@ export const payloadUserName = (uid: number): string => `fn${uid - PAYLOAD_UID_B
 /**
  * Hands out payload uids, one per live container: the next unused one after
  * the last handed out (so a uid just freed is the last to come back), from a
- * random starting point (so that two invokers on one host rarely meet). With
- * every uid in use (more live containers than the range holds, which the
- * memory budget prevents on any real host) containers share, round robin.
+ * random starting point, skipping uids that another process on the host holds
+ * (`leases`: UidLeases, so that two invokers on one host, or an invoker and
+ * `tsfn run`, never share one). With every uid in use (more live containers
+ * than the range holds, which the memory budget prevents on any real host)
+ * containers share, round robin.
  */
 export class PayloadUids {
   private readonly users = new Map<number, number>();
   private next: number;
 
   constructor(
+    private readonly leases: Leases,
     private readonly base = PAYLOAD_UID_BASE,
     private readonly count = PAYLOAD_UID_COUNT,
     start = randomInt(count),
@@ -42,7 +46,7 @@ export class PayloadUids {
     let uid = this.base + this.next;
     for (let i = 0; i < this.count; i++) {
       const candidate = this.base + (this.next + i) % this.count;
-      if (!this.users.has(candidate)) {
+      if (!this.users.has(candidate) && this.leases.take(candidate)) {
         uid = candidate;
         break;
       }
@@ -56,7 +60,10 @@ export class PayloadUids {
     const n = this.users.get(uid);
     if (n === undefined) return;
     if (n > 1) this.users.set(uid, n - 1);
-    else this.users.delete(uid);
+    else {
+      this.users.delete(uid);
+      this.leases.release(uid);
+    }
   }
 
   get inUse(): number {
@@ -64,5 +71,3 @@ export class PayloadUids {
   }
 }
 
-/** One uid of the range at random: for a one-off container (`tsfn run`), which no pool tracks. */
-export const randomPayloadUid = (): number => PAYLOAD_UID_BASE + randomInt(PAYLOAD_UID_COUNT);

@@ -7,6 +7,9 @@ import { PayloadUids } from './payload-ids.js';
 import { SpawnServer } from './spawn-server.js';
 import { UidLeases } from './uid-leases.js';
 
+/** Host-wide payload uid leases, shared by every factory of the process. */
+const leases = new UidLeases();
+
 /** Limits of a spare cgroup until a container takes it (nothing runs in it before). */
 const SPARE_LIMITS: CgroupLimits = { memoryBytes: 64 * 1048576, cpu: 0.1, pids: 16 };
 /** How long after a container start its spare cgroup is made: not while the container boots. */
@@ -24,10 +27,11 @@ export class LauncherFactory implements ContainerFactory {
   private spawner: Promise<SpawnServer> | undefined;
   private spare: Cgroup | undefined;
   private spareTimer: NodeJS.Timeout | undefined;
-  private readonly uids = new PayloadUids(new UidLeases());
+  private readonly uids = new PayloadUids(leases);
 
   constructor(private readonly cgroups: CgroupManager, private readonly config: LaunchConfig) {
     this.attacher = new AttachServer(config.launcher);
+    leases.sweep();
   }
 
   async create(spec: ContainerSpec): Promise<Container> {

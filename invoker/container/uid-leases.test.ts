@@ -67,6 +67,20 @@ describe('UidLeases (a directory of lease files, real processes)', () => {
     await once(other.child, 'exit');
   });
 
+  it('sweeps away the leases of processes that are gone, and only those', async () => {
+    const other = await holder([5]);
+    const leases = new UidLeases(dir);
+    leases.take(6);
+    writeFileSync(join(dir, '7'), `${process.pid} 1\n`);
+    leases.sweep();
+    expect(readdirSync(dir).sort()).toEqual(['5', '6']);
+    other.child.stdin!.end();
+    await once(other.child, 'exit');
+    leases.sweep();
+    expect(readdirSync(dir)).toEqual(['6']);
+    new UidLeases(join(dir, 'missing')).sweep();
+  });
+
   it('makes its directory when missing, and fails loudly when it cannot', () => {
     expect(new UidLeases(join(dir, 'deeper')).take(1)).toBe(true);
     const file = join(dir, 'a-file');

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Who else on the host may hold a uid (UidLeases), or no one (NO_LEASES: in-process only). */
@@ -53,6 +53,20 @@ export class UidLeases implements Leases {
       rmSync(file, { force: true });
     }
     return false;
+  }
+
+  /** Removes the leases of processes that are gone (an invoker killed), as an invoker starts. */
+  sweep(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return; // no directory: no leases
+    }
+    for (const name of names) {
+      const owner = readOwner(join(this.dir, name));
+      if (owner !== undefined && !alive(owner)) rmSync(join(this.dir, name), { force: true });
+    }
   }
 
   /** Gives `uid` back, if this process holds it. */

@@ -16,6 +16,7 @@
 
 #include "exit-codes.h"
 #include "signals.h"
+#include "stamp.h"
 #include "utils.h"
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -191,6 +192,7 @@ build_root (const struct run_config *cfg, const struct channel *ch, launcher_err
     return -1;
   if (mount_rootfs_finish (cfg, &rootfs, err) < 0)
     return error_code (err, LAUNCHER_EXIT_MOUNTS);
+  STAMP ("mounted");
   if (pivot_into (rootfs.root, err) < 0)
     return error_code (err, LAUNCHER_EXIT_ROOTFS);
   return 0;
@@ -226,6 +228,7 @@ setup (const struct run_config *cfg, const struct channel *ch, launcher_error_t 
       make_error (err, errno, "prctl `PR_SET_DUMPABLE`");
       return error_code (err, LAUNCHER_EXIT_PRIVILEGES);
     }
+  STAMP ("seccomp");
   if (install_seccomp (err) < 0)
     return error_code (err, LAUNCHER_EXIT_SECCOMP);
   return 0;
@@ -287,6 +290,7 @@ start_payload (const struct run_config *cfg, int errfd)
   launcher_error_t err = { 0 };
   sigset_t none;
 
+  STAMP ("payload");
   sigemptyset (&none);
   for (int sig = 1; sig < NSIG; sig++)
     signal (sig, SIG_DFL);
@@ -305,6 +309,7 @@ start_payload (const struct run_config *cfg, int errfd)
       make_error (&err, errno, "chdir `%s`", cfg->cwd);
       fail (errfd, &err, LAUNCHER_EXIT_ROOTFS);
     }
+  STAMP ("exec");
   exec_payload (cfg, &err);
   fail (errfd, &err, LAUNCHER_EXIT_NOT_EXECUTABLE);
 }
@@ -359,7 +364,10 @@ init_loop (pid_t payload)
 
           while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
             if (pid == payload)
-              _exit (exit_status (status));
+              {
+                STAMP ("reaped");
+                _exit (exit_status (status));
+              }
         }
       else if (sig > 0)
         kill (payload, sig);
@@ -373,10 +381,12 @@ container_main (const struct run_config *cfg, const struct channel *ch)
   int errfd = ch->errfd;
   pid_t payload;
 
+  STAMP ("init");
   if (setup (cfg, ch, &err) < 0)
     fail (errfd, &err, LAUNCHER_EXIT_INTERNAL);
   /* The options name host paths (layers, scratch, cgroups, binds). */
   memset (cfg->options, 0, cfg->options_len);
+  STAMP ("vfork");
   payload = spawn_payload (cfg, errfd);
   if (payload < 0)
     {

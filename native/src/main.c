@@ -4,6 +4,7 @@
 #include "config.h"
 #include "container.h"
 #include "exit-codes.h"
+#include "stamp.h"
 
 static const char usage[]
     = "usage: tsfn-launcher run [OPTIONS] -- CMD [ARG]...\n"
@@ -38,6 +39,7 @@ main (int argc, char **argv)
   launcher_error_t err = { 0 };
   int ret;
 
+  STAMP ("main");
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)
     {
       fputs ("tsfn-launcher " LAUNCHER_VERSION "\n", stdout);

@@ -14,6 +14,7 @@
 
 #include "exit-codes.h"
 #include "signals.h"
+#include "stamp.h"
 #include "utils.h"
 
 /* The channel's fds are moved above every fd the caller asked to pass, so
@@ -95,7 +96,10 @@ wait_forwarding (pid_t init, const sigset_t *set)
       int sig;
 
       if (waitpid (init, &status, WNOHANG) == init)
-        return exit_status (status);
+        {
+          STAMP ("exited");
+          return exit_status (status);
+        }
       sig = sigwaitinfo (set, NULL);
       if (sig > 0 && sig != SIGCHLD)
         kill (init, sig);
@@ -143,6 +147,7 @@ run_container (struct run_config *cfg, launcher_error_t *err)
   signal (SIGPIPE, SIG_IGN);
   waited_signals (&set);
   sigprocmask (SIG_BLOCK, &set, NULL);
+  STAMP ("clone");
   init = clone_init (cfg);
   if (init == 0)
     container_main (cfg, &ch);
@@ -172,6 +177,7 @@ run_container (struct run_config *cfg, launcher_error_t *err)
     }
   if (await_exec (init, readfd, err) < 0)
     return -1;
+  STAMP ("execd");
   if (cfg->info_fd >= 0)
     report_pid (cfg->info_fd, init);
   return wait_forwarding (init, &set);

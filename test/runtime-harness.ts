@@ -30,6 +30,8 @@ export interface Answer {
   logFrames: number;
 }
 
+export interface ShimOptions { args?: string[]; extraFds?: number; nodeArgs?: string[] }
+
 const WAIT_MS = 10_000;
 const live = new Set<ShimProcess>();
 const scratch: string[] = [];
@@ -44,9 +46,10 @@ export class ShimProcess {
   private readonly waiters = new Set<() => void>();
   private cursor = 0;
 
-  constructor(opts: { args?: string[]; extraFds?: number } = {}) {
+  /** nodeArgs: node's own options, before the shim (a `--require` preload, say). */
+  constructor(opts: ShimOptions = {}) {
     const stdio: Array<'pipe'> = Array.from({ length: 4 + (opts.extraFds ?? 0) }, () => 'pipe' as const);
-    this.child = spawn(process.execPath, [paths.shim, ...(opts.args ?? [])], { stdio, env: { ...SHIM_ENV } });
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), paths.shim, ...(opts.args ?? [])], { stdio, env: { ...SHIM_ENV } });
     live.add(this);
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => {
       live.delete(this);
@@ -148,7 +151,7 @@ export class ShimProcess {
 }
 
 /** Starts a shim and waits for its `ready`. */
-export async function startShim(opts: { args?: string[]; extraFds?: number } = {}): Promise<ShimProcess> {
+export async function startShim(opts: ShimOptions = {}): Promise<ShimProcess> {
   const shim = new ShimProcess(opts);
   await shim.ready();
   return shim;

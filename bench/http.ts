@@ -137,8 +137,14 @@ try {
 }
 
 const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
+/** Errors over every round, by kind when there are any. */
+function errorsOf(rs: LoadResult[]): string {
+  const sum = (k: keyof LoadResult) => rs.reduce((n, r) => n + r[k], 0);
+  if (!sum('errors')) return '0';
+  return `${sum('errors')} (non-2xx ${sum('non2xx')}, socket ${sum('socketErrors')}, timeouts ${sum('timeouts')})`;
+}
 const row = (name: string, rs: LoadResult[]) =>
-  `${name.padEnd(34)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${rs.reduce((n, r) => n + r.errors, 0)}`;
+  `${name.padEnd(34)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${errorsOf(rs)}`;
 console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians${exported}; ${new Date().toISOString()})\n`);
 console.log(row('direct Hono, one process', results.direct));
 console.log(row('tsfn (gateway..container)', results.untraced));

@@ -4,7 +4,14 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** non2xx + socket errors + timeouts */
   errors: number;
+  /** Answers other than 2xx or 3xx. */
+  non2xx: number;
+  /** Connect, read and write errors. */
+  socketErrors: number;
+  /** Requests not answered within wrk's timeout (2 s). */
+  timeouts: number;
 }
 
 /** Drives `url` with wrk (Debian's `wrk`): one thread, `connections` keep-alive connections. */
@@ -12,10 +19,11 @@ export function wrk(url: string, connections: number, seconds: number): LoadResu
   const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const lat = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out));
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
-    + [...out.matchAll(/Socket errors:.*?connect (\d+), read (\d+), write (\d+), timeout (\d+)/g)]
-      .reduce((n, m) => n + Number(m[1]) + Number(m[2]) + Number(m[3]) + Number(m[4]), 0);
-  return { rps, p50: lat('50'), p99: lat('99'), errors };
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors:.*?connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0;
+  const timeouts = socket ? Number(socket[4]) : 0;
+  return { rps, p50: lat('50'), p99: lat('99'), errors: non2xx + socketErrors + timeouts, non2xx, socketErrors, timeouts };
 }
 
 function toMs(m: RegExpExecArray | null): number {

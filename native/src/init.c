@@ -333,8 +333,10 @@ payload_main (void *arg)
    suspended. A fork would copy init's page tables and make its pages
    copy-on-write, to be faulted back one by one: about 0.45 ms on a VM here,
    against 0.04 (BENCHMARKS.md). The payload writes nothing of init's but this
-   stack; its fds, signal actions, root and cwd are its own copies (no
-   CLONE_FILES, CLONE_SIGHAND or CLONE_FS), and it leaves by exec or _exit. */
+   stack and errno (the thread pointer is shared, init reads errno only after
+   a call of its own); its fds, signal actions, root and cwd are its own
+   copies (no CLONE_FILES, CLONE_SIGHAND or CLONE_FS), and it leaves by exec
+   or _exit. */
 static pid_t
 spawn_payload (const struct run_config *cfg, int errfd)
 {

@@ -10,71 +10,48 @@
 
 #ifndef __GLIBC__
 #include <linux/mount.h>
-#include <sys/syscall.h>
-
-/* Numbers from 424 on are the same on every architecture. */
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fsconfig
-#define SYS_fsconfig 431
-#endif
-#ifndef SYS_fsmount
-#define SYS_fsmount 432
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
+#include "syscall-compat.h"
 
 static inline int
 open_tree (int dfd, const char *path, unsigned int flags)
 {
-  return syscall (SYS_open_tree, dfd, path, flags);
+  return syscall (__NR_open_tree, dfd, path, flags);
 }
 
 static inline int
 move_mount (int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags)
 {
-  return syscall (SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
+  return syscall (__NR_move_mount, from_dfd, from_path, to_dfd, to_path, flags);
 }
 
 static inline int
 mount_setattr (int dfd, const char *path, unsigned int flags, struct mount_attr *attr, size_t size)
 {
-  return syscall (SYS_mount_setattr, dfd, path, flags, attr, size);
+  return syscall (__NR_mount_setattr, dfd, path, flags, attr, size);
 }
 
 static inline int
 fsopen (const char *fsname, unsigned int flags)
 {
-  return syscall (SYS_fsopen, fsname, flags);
+  return syscall (__NR_fsopen, fsname, flags);
 }
 
 static inline int
 fsconfig (int fd, unsigned int cmd, const char *key, const void *value, int aux)
 {
-  return syscall (SYS_fsconfig, fd, cmd, key, value, aux);
+  return syscall (__NR_fsconfig, fd, cmd, key, value, aux);
 }
 
 static inline int
 fsmount (int fd, unsigned int flags, unsigned int attr_flags)
 {
-  return syscall (SYS_fsmount, fd, flags, attr_flags);
+  return syscall (__NR_fsmount, fd, flags, attr_flags);
 }
 
 static inline int
 close_range (unsigned int first, unsigned int last, int flags)
 {
-  return syscall (SYS_close_range, first, last, flags);
+  return syscall (__NR_close_range, first, last, flags);
 }
 #endif
 

@@ -19,14 +19,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../core/paths.js';
-import { detectCgroups, newOwnerId } from '../invoker/cgroups/cgroup.js';
-import { holdFavorDynmods } from '../invoker/cgroups/favor-dynmods.js';
 import { openFreshNetns } from '../invoker/container/netns-hold.js';
-import { buildBaseLayer } from '../invoker/layers/base-layer.js';
-import { LayerStore } from '../invoker/layers/layer-store.js';
+import { openContainerBench } from './support/container-bench.js';
 import { fmt, median } from './support/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 40);
@@ -34,16 +30,11 @@ const make = spawnSync('make', ['-s', '-C', join(paths.root, 'native'), 'TIMING=
 if (make.status !== 0) throw new Error('make TIMING=1 failed');
 const launcher = join(paths.root, 'native', 'build', 'tsfn-launcher-timing');
 
-const store = await LayerStore.open(process.env.TSFN_DATA_DIR ?? join(tmpdir(), 'tsfn-bench-layers'));
-const base = await buildBaseLayer(store, { shimPath: paths.shim });
-const cgroups = detectCgroups({ owner: newOwnerId('inv') });
-const cg = cgroups.create('bench-launcher-phases', { memoryBytes: 256 * 1048576, cpu: 2, pids: 128 });
-const dynmods = await holdFavorDynmods(paths.launcher);
+const bench = await openContainerBench('bench-launcher-phases');
 
 const steps = new Map<string, number[]>();
 const totals = { launcher: [] as number[], bare: [] as number[] };
-const args = ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]), '--netns-fd', '3',
-  '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version'];
+const args = bench.nodeVersionArgs(['--netns-fd', '3']);
 try {
   for (let i = 0; i < N + 2; i++) {
     const t0 = process.hrtime.bigint();
@@ -70,9 +61,7 @@ try {
     }
   }
 } finally {
-  await dynmods?.release();
-  await cg.destroy();
-  await cgroups.destroyAll();
+  await bench.close();
 }
 
 console.log(`\nbench:launcher-phases  (node --version, ${N} samples, netns made ahead; ${new Date().toISOString()})\n`);

@@ -36,28 +36,16 @@ import { closeSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../core/paths.js';
-import { detectCgroups, newOwnerId } from '../invoker/cgroups/cgroup.js';
-import { holdFavorDynmods } from '../invoker/cgroups/favor-dynmods.js';
 import { openFreshNetns } from '../invoker/container/netns-hold.js';
-import { buildBaseLayer } from '../invoker/layers/base-layer.js';
-import { LayerStore } from '../invoker/layers/layer-store.js';
+import { openContainerBench } from './support/container-bench.js';
 import { runcConfig, runcConfigSameIsolation } from './support/runc-config.js';
 import { fmt, median } from './support/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 50);
 const HOST_DEFAULTS = process.env.BENCH_HOST_DEFAULTS === '1';
-const dataDir = process.env.TSFN_DATA_DIR ?? join(tmpdir(), 'tsfn-bench-layers');
-const store = await LayerStore.open(dataDir);
-const base = await buildBaseLayer(store, { shimPath: paths.shim });
-const cgroups = detectCgroups({ owner: newOwnerId('inv') });
-const cg = cgroups.create('bench-launcher', { memoryBytes: 256 * 1048576, cpu: 2, pids: 128 });
+const bench = await openContainerBench('bench-launcher', HOST_DEFAULTS);
 const bundle = mkdtempSync(join(tmpdir(), 'tsfn-bench-runc-'));
 const haveRunc = !spawnSync('runc', ['--version']).error;
-const dynmods = HOST_DEFAULTS ? undefined : await holdFavorDynmods(paths.launcher);
-const dynmodsNote = !dynmods ? 'host defaults'
-  : dynmods.state === 'held' ? 'held by the bench, as the invoker does'
-  : dynmods.state === 'unneeded' ? 'not held, cgroup v2 (the host\'s mount option)'
-  : `unsupported, host defaults (${dynmods.detail})`;
 
 /** How a command gets its network namespace: its own, or a fresh one made ahead and given as fd 3. */
 type Netns = 'own' | 'ahead';
@@ -66,8 +54,7 @@ interface Command {
   prepare?: (netnsPath: string) => void; env?: NodeJS.ProcessEnv;
 }
 
-const launcherArgs = (extra: string[]) => ['run', '--layer', base.path, ...cg.joinPaths.flatMap((p) => ['--cgroup', p]),
-  ...extra, '--env', 'PATH=/usr/bin', '--', '/usr/bin/node', '--version'];
+const launcherArgs = bench.nodeVersionArgs;
 const cmds: Record<string, Command> = {
   bare: { cmd: '/usr/bin/node', args: () => ['--version'], netns: 'own', env: { PATH: '/usr/bin' } },
   launcher: { cmd: paths.launcher, args: () => launcherArgs(['--netns-fd', '3']), netns: 'ahead' },
@@ -77,9 +64,9 @@ const launcherB = process.env.BENCH_LAUNCHER_B;
 if (launcherB) cmds['launcher-b'] = { ...cmds.launcher!, cmd: launcherB };
 if (haveRunc) {
   const variants = [
-    ['runc', runcConfig(base.path), 'own'],
-    ['runc-same', runcConfigSameIsolation(base.path), 'own'],
-    ['runc-same-ahead', runcConfigSameIsolation(base.path), 'ahead'],
+    ['runc', runcConfig(bench.basePath), 'own'],
+    ['runc-same', runcConfigSameIsolation(bench.basePath), 'own'],
+    ['runc-same-ahead', runcConfigSameIsolation(bench.basePath), 'ahead'],
   ] as const;
   for (const [name, config, netns] of variants) {
     const dir = join(bundle, name);
@@ -117,9 +104,7 @@ try {
     }
   }
 } finally {
-  await dynmods?.release();
-  await cg.destroy();
-  await cgroups.destroyAll();
+  await bench.close();
   rmSync(bundle, { recursive: true, force: true });
 }
 
@@ -127,7 +112,7 @@ const overhead = (name: string) => median(samples[name]!) - median(samples.bare!
 /** A ratio to an overhead at or below zero means nothing: the launcher's cost is lost in the noise. */
 const ratio = (runc: string, launcher: string) => `${fmt(overhead(runc))}, ${overhead(launcher) > 0
   ? `${(overhead(runc) / overhead(launcher)).toFixed(1)}x the launcher's` : 'the launcher\'s is at or below zero (noise): no ratio'}`;
-console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; favordynmods: ${dynmodsNote}; ${new Date().toISOString()})\n`);
+console.log(`\nbench:launcher  (node --version, ${N} samples each, interleaved; favordynmods: ${bench.dynmodsNote}; ${new Date().toISOString()})\n`);
 for (const [name, s] of Object.entries(samples)) console.log(`${name.padEnd(16)} median ${fmt(median(s)).padStart(10)}`);
 console.log(`\nlauncher overhead = ${fmt(overhead('launcher'))} (target <= 3 ms), network namespace made ahead, as the invoker's spawn server gives it`);
 console.log(`launcher overhead, own network namespace (as tsfn run) = ${fmt(overhead('launcher-own'))}`);

@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newInvocationId } from '../core/ids.js';
 import type { FunctionSpec } from '../core/schemas/invocation.js';
 import { newOwnerId } from '../invoker/cgroups/cgroup.js';
 import { poolOptions, prepareHost, type Host } from '../invoker/invoker.js';
 import { PAYLOAD_UID_BASE, PAYLOAD_UID_COUNT, payloadUserName } from '../invoker/container/payload-ids.js';
+import { UID_LEASE_DIR } from '../invoker/container/uid-leases.js';
 import { ContainerPool, NoCapacity, WaitTimeout, type Acquired, type Lease, type PoolOptions } from '../invoker/pool/container-pool.js';
 import { testContext, type TestContext } from './support/context.js';
 import { InvokeClient } from './support/invoke-client.js';
@@ -65,6 +67,12 @@ const run = async (l: Lease) => {
   return out;
 };
 const soon = (ms = 10_000) => Date.now() + ms;
+/** The host uid a container's shim (init's one child) runs as. */
+const shimUid = (l: Lease) => {
+  const init = (l.container as unknown as { initPid: number }).initPid;
+  const shim = readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim();
+  return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${shim}/status`, 'utf8'))![1]);
+};
 const eventually = async (check: () => boolean, ms = 10_000) => {
   const until = Date.now() + ms;
   while (!check()) {
@@ -140,14 +148,20 @@ describe('ContainerPool', () => {
       expect(w.user).toMatchObject({ username: payloadUserName(w.uid), homedir: '/tmp' });
     }
     // The third container, seen from the host: its shim runs as yet another uid.
-    const shimUid = (l: Lease) => {
-      const init = (l.container as unknown as { initPid: number }).initPid;
-      const shim = readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim();
-      return Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${shim}/status`, 'utf8'))![1]);
-    };
     expect(leases.map(shimUid)).toEqual([...seen.map((w) => w.uid), expect.any(Number)]);
     expect(new Set(leases.map(shimUid)).size).toBe(3);
     for (const l of leases) l.release(true);
+  });
+
+  it('leases each live container\'s uid host-wide, to this process, and gives the lease back when the container is gone', async () => {
+    const p = makePool();
+    const leases = [lease(await p.acquire(hello, soon())), lease(await p.acquire(hello, soon()))];
+    const uids = leases.map(shimUid);
+    for (const uid of uids) {
+      expect(readFileSync(join(UID_LEASE_DIR, String(uid)), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
+    }
+    for (const l of leases) l.release(false);
+    await eventually(() => uids.every((uid) => !existsSync(join(UID_LEASE_DIR, String(uid)))));
   });
 
   it('specialises a stem cell and starts a replacement', async () => {

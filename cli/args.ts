@@ -1,12 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
 
-/** Options every command accepts (SPEC §2). */
+/** Options every command accepts (SPEC §2); `--help` never reaches a command (main.ts). */
 export const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   'api-key': { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Options = NonNullable<ParseArgsConfig['options']>;

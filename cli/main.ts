@@ -1,9 +1,9 @@
-import type { Command } from './context.js';
+import type { CliContext, Command } from './context.js';
 import { defaultContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 
 /** Registers the verbs; each lives in its own file under commands/ and is loaded on use. */
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+export const COMMANDS: Record<string, () => Promise<{ default: Command; usage: string }>> = {
   up: () => import('./commands/up.js'),
   run: () => import('./commands/run.js'),
   doctor: () => import('./commands/doctor.js'),
@@ -43,29 +43,43 @@ usage: tsfn <command> [options]
 
 global options: --url URL (TSFN_URL), --api-key KEY (TSFN_API_KEY), --json`;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `--help` or `-h` among a command's own options (before any `--`): its
+ * usage, and nothing run. `tsfn rm hello --help` must not delete hello.
+ */
+export function asksForHelp(args: string[]): boolean {
+  const dash = args.indexOf('--');
+  return (dash < 0 ? args : args.slice(0, dash)).some((a) => a === '--help' || a === '-h');
+}
+
+export async function main(argv: string[], ctx: CliContext = defaultContext): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
-    defaultContext.out(HELP);
+    ctx.out(HELP);
     return verb ? 0 : 2;
   }
   const load = COMMANDS[verb];
   if (!load) {
-    defaultContext.err(`tsfn: unknown command "${verb}" (see tsfn --help)`);
+    ctx.err(`tsfn: unknown command "${verb}" (see tsfn --help)`);
     return 2;
   }
   try {
-    return await (await load()).default(rest, defaultContext);
+    const command = await load();
+    if (asksForHelp(rest)) {
+      ctx.out(command.usage);
+      return 0;
+    }
+    return await command.default(rest, ctx);
   } catch (err) {
     if (err instanceof UsageError) {
-      defaultContext.err(`tsfn ${verb}: ${err.message}`);
+      ctx.err(`tsfn ${verb}: ${err.message}`);
       return 2;
     }
     if (err instanceof CliError) {
-      defaultContext.err(err.message);
+      ctx.err(err.message);
       return 1;
     }
-    defaultContext.err(`tsfn ${verb}: ${(err as Error).message}`);
+    ctx.err(`tsfn ${verb}: ${(err as Error).message}`);
     return 1;
   }
 }

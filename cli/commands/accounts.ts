@@ -3,7 +3,7 @@ import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { table } from '../table.js';
 
-const USAGE = 'usage: tsfn accounts create <name> | tsfn accounts ls';
+export const usage = 'usage: tsfn accounts create <name> | tsfn accounts ls';
 
 const accounts: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {});
@@ -19,6 +19,6 @@ const accounts: Command = async (argv, ctx) => {
     ctx.out(values.json ? JSON.stringify(body.accounts) : table(body.accounts.map((a: any) => [a.name, a.createdAt]), ['ACCOUNT', 'CREATED']));
     return 0;
   }
-  throw new UsageError(USAGE);
+  throw new UsageError(usage);
 };
 export default accounts;

@@ -10,12 +10,14 @@ import { readManifestFile } from '../deploy/manifest-file.js';
 import { packDirectory } from '../deploy/pack.js';
 import { CliError, UsageError } from '../errors.js';
 
+export const usage = 'usage: tsfn deploy <dir> [--name N] [--memory MiB] [--cpu N] [--timeout S] [--env K=V]...';
+
 const deploy: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {
     name: { type: 'string' }, memory: { type: 'string' }, cpu: { type: 'string' },
     timeout: { type: 'string' }, env: { type: 'string', multiple: true },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: tsfn deploy <dir> [--name N] [--memory MiB] [--cpu N] [--timeout S] [--env K=V]...');
+  if (positionals.length !== 1) throw new UsageError(usage);
   const dir = resolve(positionals[0]!);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError('Not a directory', dir);
   const fileManifest = readManifestFile(dir);

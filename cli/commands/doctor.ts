@@ -4,10 +4,12 @@ import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { hostChecks, type Check } from '../doctor/checks.js';
 
+export const usage = 'usage: tsfn doctor';
+
 /** `tsfn doctor`: checks the host and prints each failure with its fix; exit 1 if any failed. */
 const doctor: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length) throw new UsageError('usage: tsfn doctor');
+  if (positionals.length) throw new UsageError(usage);
   const results: Check[] = [];
   for (const [name, probe] of hostChecks(loadConfig())) {
     let r;

@@ -2,9 +2,11 @@ import { parse } from '../args.js';
 import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 
+export const usage = 'usage: tsfn info <name>';
+
 const info: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length !== 1) throw new UsageError('usage: tsfn info <name>');
+  if (positionals.length !== 1) throw new UsageError(usage);
   const fn = await ctx.client(values).call('GET', `/v1/functions/${encodeURIComponent(positionals[0]!)}`);
   if (values.json) {
     ctx.out(JSON.stringify(fn));

@@ -5,6 +5,8 @@ import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { FunctionName } from '../../core/schemas/manifest.js';
 
+export const usage = 'usage: tsfn init <dir>';
+
 const INDEX = `export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -15,7 +17,7 @@ const INDEX = `export default {
 
 const init: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length !== 1) throw new UsageError('usage: tsfn init <dir>');
+  if (positionals.length !== 1) throw new UsageError(usage);
   const dir = resolve(positionals[0]!);
   const name = basename(dir);
   if (!FunctionName.safeParse(name).success) {

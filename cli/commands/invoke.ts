@@ -4,7 +4,7 @@ import { problem, type ApiClient } from '../client.js';
 import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 
-const USAGE = 'usage: tsfn invoke <name[@version]> [--data JSON|@file] [--method M] [--path P] [--header K:V]... [--async] [--report]';
+export const usage = 'usage: tsfn invoke <name[@version]> [--data JSON|@file] [--method M] [--path P] [--header K:V]... [--async] [--report]';
 
 /**
  * With --data alone (or --async) the function gets a JSON event through the
@@ -16,7 +16,7 @@ const invoke: Command = async (argv, ctx) => {
     data: { type: 'string' }, method: { type: 'string' }, path: { type: 'string' },
     header: { type: 'string', multiple: true }, async: { type: 'boolean' }, report: { type: 'boolean' },
   });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  if (positionals.length !== 1) throw new UsageError(usage);
   const target = positionals[0]!;
   const m = /^([a-z][a-z0-9-]{0,62})(?:@([1-9][0-9]*))?$/.exec(target);
   if (!m) throw new UsageError(`"${target}" is not a function name (optionally @version)`);

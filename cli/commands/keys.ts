@@ -3,7 +3,7 @@ import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { table } from '../table.js';
 
-const USAGE = 'usage: tsfn keys create [--account A] [--admin] | tsfn keys ls [--account A] | tsfn keys revoke <id>';
+export const usage = 'usage: tsfn keys create [--account A] [--admin] | tsfn keys ls [--account A] | tsfn keys revoke <id>';
 
 const keys: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, { account: { type: 'string' }, admin: { type: 'boolean' } });
@@ -30,6 +30,6 @@ const keys: Command = async (argv, ctx) => {
     ctx.out(values.json ? JSON.stringify({ id, revoked: true }) : `revoked ${id}`);
     return 0;
   }
-  throw new UsageError(USAGE);
+  throw new UsageError(usage);
 };
 export default keys;

@@ -4,14 +4,14 @@ import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import type { LogEntry } from '../../gateway/store/log-store.js';
 
-const USAGE = 'usage: tsfn logs <name> [-f] [--since 10m] [--invocation ID] [--limit N]';
+export const usage = 'usage: tsfn logs <name> [-f] [--since 10m] [--invocation ID] [--limit N]';
 
 /** A function's log lines as `time invocation-id line`; -f follows (Server-Sent Events) until Ctrl-C. */
 const logs: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {
     follow: { type: 'boolean', short: 'f' }, since: { type: 'string' }, invocation: { type: 'string' }, limit: { type: 'string' },
   });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
+  if (positionals.length !== 1) throw new UsageError(usage);
   const name = positionals[0]!;
   const q = new URLSearchParams();
   if (values.since) q.set('since', values.since);

@@ -3,9 +3,11 @@ import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { table } from '../table.js';
 
+export const usage = 'usage: tsfn ls [--account A]';
+
 const ls: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, { account: { type: 'string' } });
-  if (positionals.length) throw new UsageError('usage: tsfn ls [--account A]');
+  if (positionals.length) throw new UsageError(usage);
   const q = values.account ? `?account=${encodeURIComponent(values.account)}` : '';
   const { functions } = await ctx.client(values).call('GET', `/v1/functions${q}`);
   if (values.json) {

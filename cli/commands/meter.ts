@@ -3,6 +3,8 @@ import { startMeter } from '../../invoker/metering/start-meter.js';
 import { runComponent } from '../component.js';
 import type { Command } from '../context.js';
 
+export const usage = 'usage: tsfn meter (configured by REDIS_URL, DATABASE_URL, TSFN_PREFIX, TSFN_DB_SCHEMA)';
+
 /**
  * `tsfn meter`: the meter worker alone, in the foreground, for installations
  * that run it apart from `tsfn up`. SIGTERM or SIGINT finish the batch in
@@ -10,7 +12,7 @@ import type { Command } from '../context.js';
  */
 const meter: Command = (argv, ctx) => runComponent(argv, ctx, {
   name: 'meter',
-  usage: 'usage: tsfn meter (configured by REDIS_URL, DATABASE_URL, TSFN_PREFIX, TSFN_DB_SCHEMA)',
+  usage,
   async start(config, urls) {
     const m = await startMeter({ config, ...urls, log: (line) => ctx.err(line) });
     return {

@@ -6,16 +6,16 @@ import { number, pairs, parse } from '../args.js';
 import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 
-const USAGE = 'usage: tsfn run [--memory MiB] [--cpu N] [--pids N] [--timeout S] [--mount HOST:PATH[:ro]] [--env K=V] -- CMD [ARG]...';
+export const usage = 'usage: tsfn run [--memory MiB] [--cpu N] [--pids N] [--timeout S] [--mount HOST:PATH[:ro]] [--env K=V] -- CMD [ARG]...';
 
 const run: Command = async (argv) => {
   const dash = argv.indexOf('--');
-  if (dash < 0 || dash === argv.length - 1) throw new UsageError(USAGE);
+  if (dash < 0 || dash === argv.length - 1) throw new UsageError(usage);
   const { values, positionals } = parse(argv.slice(0, dash), {
     memory: { type: 'string' }, cpu: { type: 'string' }, pids: { type: 'string' }, timeout: { type: 'string' },
     mount: { type: 'string', multiple: true }, env: { type: 'string', multiple: true },
   });
-  if (positionals.length) throw new UsageError(USAGE);
+  if (positionals.length) throw new UsageError(usage);
   const memoryMiB = number(values.memory, '--memory') ?? 128;
   const cpu = number(values.cpu, '--cpu') ?? 1;
   const pids = number(values.pids, '--pids');

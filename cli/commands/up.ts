@@ -14,6 +14,8 @@ import { deployExamples } from '../up/examples.js';
 import { startBackbone } from '../up/services.js';
 import { Supervisor } from '../up/supervisor.js';
 
+export const usage = 'usage: tsfn up [--data-dir DIR] [--port N] [--deploy-examples]';
+
 /**
  * `tsfn up`: the whole platform on this host, in the foreground. Redis and
  * PostgreSQL from REDIS_URL / DATABASE_URL or private servers; then gateway,
@@ -23,7 +25,7 @@ const up: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {
     'data-dir': { type: 'string' }, port: { type: 'string' }, 'deploy-examples': { type: 'boolean' },
   });
-  if (positionals.length) throw new UsageError('usage: tsfn up [--data-dir DIR] [--port N] [--deploy-examples]');
+  if (positionals.length) throw new UsageError(usage);
   if (process.getuid?.() !== 0) {
     throw new CliError('Needs root', 'the invoker creates namespaces, mounts and cgroups: run `sudo tsfn up` (see `tsfn doctor`)');
   }

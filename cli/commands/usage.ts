@@ -4,16 +4,16 @@ import { UsageError } from '../errors.js';
 import { table } from '../table.js';
 import type { MonthlyStatements, UsageFigures, UsageReport } from '../../gateway/store/usage-store.js';
 
-const USAGE = 'usage: tsfn usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by function,day] [--account A] | tsfn usage --month YYYY-MM [--account A]';
+export const usage = 'usage: tsfn usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by function,day] [--account A] | tsfn usage --month YYYY-MM [--account A]';
 const FIGURES = ['INVOCATIONS', 'ERRORS', 'REJECTED', 'COLD', 'GB-S', 'CPU-S', 'COST'];
 
 /** Usage and cost (GET /v1/usage): a table by function and/or day, or a monthly statement. */
-const usage: Command = async (argv, ctx) => {
+const usageCommand: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {
     from: { type: 'string' }, to: { type: 'string' }, by: { type: 'string' },
     account: { type: 'string' }, month: { type: 'string' },
   });
-  if (positionals.length) throw new UsageError(USAGE);
+  if (positionals.length) throw new UsageError(usage);
   for (const k of ['from', 'to'] as const) {
     if (values[k] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values[k])) throw new UsageError(`--${k} must be a date YYYY-MM-DD`);
   }
@@ -56,4 +56,4 @@ function printStatements(s: MonthlyStatements, out: (s: string) => void) {
   }
 }
 
-export default usage;
+export default usageCommand;

@@ -3,9 +3,11 @@ import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { table } from '../table.js';
 
+export const usage = 'usage: tsfn versions <name>';
+
 const versions: Command = async (argv, ctx) => {
   const { values, positionals } = parse(argv, {});
-  if (positionals.length !== 1) throw new UsageError('usage: tsfn versions <name>');
+  if (positionals.length !== 1) throw new UsageError(usage);
   const body = await ctx.client(values).call('GET', `/v1/functions/${encodeURIComponent(positionals[0]!)}/versions`);
   if (values.json) {
     ctx.out(JSON.stringify(body.versions));

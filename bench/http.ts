@@ -149,6 +149,7 @@ console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} r
 console.log(row('direct Hono, one process', results.direct));
 console.log(row('tsfn (gateway..container)', results.untraced));
 if (TRACING) console.log(row(`tsfn, traced (${tracedOverrides().OTEL_TRACES_SAMPLER ?? 'always_on'}, OTLP)`, results.traced));
+console.log(`\nreq/s by round: ${Object.entries(results).filter(([, rs]) => rs.length).map(([k, rs]) => `${k} ${rs.map((r) => r.rps.toFixed(0)).join(' ')}`).join('; ')}`);
 console.log(`\nthroughput ratio tsfn/direct = ${(m(results.untraced, 'rps') / m(results.direct, 'rps')).toFixed(3)} (target >= 0.25)`);
 console.log(`p50 overhead = ${(m(results.untraced, 'p50') - m(results.direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
 if (TRACING) {

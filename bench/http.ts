@@ -92,6 +92,7 @@ function tracedOverrides(): NodeJS.ProcessEnv {
 
 const results: Record<'direct' | 'untraced' | 'traced', LoadResult[]> = { direct: [], untraced: [], traced: [] };
 let exported = '';
+const warmUp: Record<string, number> = {};
 try {
   const targets: Partial<Record<keyof typeof results, string>> = {};
   targets.untraced = await platform({});
@@ -108,7 +109,7 @@ try {
   targets.direct = `http://127.0.0.1:${directPort}/fn/hello/?name=bench`;
 
   // Warm-up: the platform's processes take some 10 s of load to reach their steady state (JIT).
-  for (const [name, url] of Object.entries(targets)) wrk(url, CONNECTIONS, name === 'direct' ? 2 : 10);
+  for (const [name, url] of Object.entries(targets)) warmUp[name] = wrk(url, CONNECTIONS, name === 'direct' ? 2 : 10).requests;
   // The two platforms take turns going first: a platform's meter still
   // drains the records of its round while the next round runs, which would
   // otherwise always weigh on the same one.
@@ -149,7 +150,10 @@ console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} r
 console.log(row('direct Hono, one process', results.direct));
 console.log(row('tsfn (gateway..container)', results.untraced));
 if (TRACING) console.log(row(`tsfn, traced (${tracedOverrides().OTEL_TRACES_SAMPLER ?? 'always_on'}, OTLP)`, results.traced));
-console.log(`\nreq/s by round: ${Object.entries(results).filter(([, rs]) => rs.length).map(([k, rs]) => `${k} ${rs.map((r) => r.rps.toFixed(0)).join(' ')}`).join('; ')}`);
+const loaded = Object.entries(results).filter(([, rs]) => rs.length);
+console.log(`\nreq/s by round: ${loaded.map(([k, rs]) => `${k} ${rs.map((r) => r.rps.toFixed(0)).join(' ')}`).join('; ')}`);
+// For CPU time a request (bench/support/cpu-by-process.py): every request each target served, its warm-up included.
+console.log(`requests served: ${loaded.map(([k, rs]) => `${k} ${rs.reduce((n, r) => n + r.requests, warmUp[k] ?? 0)}`).join('; ')}`);
 console.log(`\nthroughput ratio tsfn/direct = ${(m(results.untraced, 'rps') / m(results.direct, 'rps')).toFixed(3)} (target >= 0.25)`);
 console.log(`p50 overhead = ${(m(results.untraced, 'p50') - m(results.direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
 if (TRACING) {

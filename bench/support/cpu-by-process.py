@@ -12,7 +12,7 @@ the command line, for each process that used more than 10 ticks (0.1 s).
   touch /tmp/cpu.stop; wait; cat /tmp/cpu
 
 Divide a process's ticks (1/100 s) by the requests its platform served
-(its req/s times the seconds of load, the 10 s warm-up included).
+(bench:http's "requests served" line, the warm-up included).
 """
 import os
 import sys

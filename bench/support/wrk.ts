@@ -2,6 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 
 export interface LoadResult {
   rps: number;
+  /** Requests completed over the whole load. */
+  requests: number;
   p50: number;
   p99: number;
   /** non2xx + socket errors + timeouts */
@@ -18,12 +20,13 @@ export interface LoadResult {
 export function wrk(url: string, connections: number, seconds: number): LoadResult {
   const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in /.exec(out)?.[1]);
   const lat = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out));
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors:.*?connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0;
   const timeouts = socket ? Number(socket[4]) : 0;
-  return { rps, p50: lat('50'), p99: lat('99'), errors: non2xx + socketErrors + timeouts, non2xx, socketErrors, timeouts };
+  return { rps, requests, p50: lat('50'), p99: lat('99'), errors: non2xx + socketErrors + timeouts, non2xx, socketErrors, timeouts };
 }
 
 function toMs(m: RegExpExecArray | null): number {

@@ -17,7 +17,7 @@ function recording() {
 /** Verbs whose only effect is through the API client (the others start processes or touch the host). */
 const API_VERBS = ['deploy', 'invoke', 'ls', 'info', 'rm', 'versions', 'rollback', 'logs', 'usage', 'accounts', 'keys'];
 
-describe('tsfn <command> --help', () => {
+describe('tsfn <command>: --help and usage errors', () => {
   it('every command has a usage line of its own', async () => {
     for (const [verb, load] of Object.entries(COMMANDS)) {
       expect((await load()).usage, verb).toMatch(new RegExp(`^usage: tsfn ${verb}\\b`));
@@ -45,5 +45,16 @@ describe('tsfn <command> --help', () => {
     expect(r.err).toHaveLength(1);
     expect(r.err[0]).toMatch(/^tsfn rm: .*--force/);
     expect(r.out).toEqual([]);
+  });
+
+  it.each([
+    [['--port', 'abc'], '--port must be a number, got "abc"'],
+    [['--port', '70000'], '--port must be a TCP port (0-65535), got "70000"'],
+    [['--port', '1.5'], '--port must be a TCP port (0-65535), got "1.5"'],
+    [['--port=-1'], '--port must be a TCP port (0-65535), got "-1"'],
+  ])('up %j is a usage error, before anything starts', async (args, message) => {
+    const r = recording();
+    expect(await main(['up', ...args], r.ctx)).toBe(2);
+    expect(r.err).toEqual([`tsfn up: ${message}`]);
   });
 });

@@ -6,7 +6,7 @@ import { paths } from '../../core/paths.js';
 import { createDb } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
 import { KeyStore } from '../../gateway/store/key-store.js';
-import { parse } from '../args.js';
+import { number, parse } from '../args.js';
 import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { readAdminKey, saveAdminKey, credentialsFile } from '../up/credentials.js';
@@ -26,12 +26,14 @@ const up: Command = async (argv, ctx) => {
     'data-dir': { type: 'string' }, port: { type: 'string' }, 'deploy-examples': { type: 'boolean' },
   });
   if (positionals.length) throw new UsageError(usage);
+  const port = number(values.port, '--port');
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be a TCP port (0-65535), got "${values.port}"`);
   if (process.getuid?.() !== 0) {
     throw new CliError('Needs root', 'the invoker creates namespaces, mounts and cgroups: run `sudo tsfn up` (see `tsfn doctor`)');
   }
   const env = { ...process.env };
   if (values['data-dir']) env.TSFN_DATA_DIR = values['data-dir'];
-  if (values.port) env.TSFN_PORT = values.port;
+  if (port !== undefined) env.TSFN_PORT = String(port);
   const config = loadConfig(env);
   mkdirSync(config.TSFN_DATA_DIR, { recursive: true, mode: 0o700 });
   const log = (s: string) => ctx.err(s);

@@ -151,9 +151,10 @@ console.log(row('direct Hono, one process', results.direct));
 console.log(row('tsfn (gateway..container)', results.untraced));
 if (TRACING) console.log(row(`tsfn, traced (${tracedOverrides().OTEL_TRACES_SAMPLER ?? 'always_on'}, OTLP)`, results.traced));
 const loaded = Object.entries(results).filter(([, rs]) => rs.length);
+/** Every request a target served, its warm-up included: what to divide CPU time by (bench/support/cpu-by-process.py). */
+const served = (rs: LoadResult[], k: string) => rs.reduce((n, r) => n + r.requests, warmUp[k] ?? 0);
 console.log(`\nreq/s by round: ${loaded.map(([k, rs]) => `${k} ${rs.map((r) => r.rps.toFixed(0)).join(' ')}`).join('; ')}`);
-// For CPU time a request (bench/support/cpu-by-process.py): every request each target served, its warm-up included.
-console.log(`requests served: ${loaded.map(([k, rs]) => `${k} ${rs.reduce((n, r) => n + r.requests, warmUp[k] ?? 0)}`).join('; ')}`);
+console.log(`requests served: ${loaded.map(([k, rs]) => `${k} ${served(rs, k)}`).join('; ')}`);
 console.log(`\nthroughput ratio tsfn/direct = ${(m(results.untraced, 'rps') / m(results.direct, 'rps')).toFixed(3)} (target >= 0.25)`);
 console.log(`p50 overhead = ${(m(results.untraced, 'p50') - m(results.direct, 'p50')).toFixed(2)} ms (target <= 2 ms)`);
 if (TRACING) {
@@ -162,5 +163,6 @@ if (TRACING) {
   // over the run flatters or penalises.
   const ratios = results.traced.map((t, i) => t.rps / results.untraced[i]!.rps);
   console.log(`traced/untraced throughput = ${median(ratios).toFixed(3)}, the median round (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.90); `
-    + `ratio of the medians ${(m(results.traced, 'rps') / m(results.untraced, 'rps')).toFixed(3)}`);
+    + `ratio of the medians ${(m(results.traced, 'rps') / m(results.untraced, 'rps')).toFixed(3)}, `
+    + `of the requests served ${(served(results.traced, 'traced') / served(results.untraced, 'untraced')).toFixed(3)}`);
 }

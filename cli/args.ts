@@ -32,7 +32,8 @@ export function pairs(values: string[] | undefined, sep: string, what: string): 
 
 export function number(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
+  // Number('') and Number(' ') are 0: an empty value is no number either.
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isFinite(n)) throw new UsageError(`${what} must be a number, got "${value}"`);
   return n;
 }

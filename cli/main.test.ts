@@ -49,6 +49,7 @@ describe('tsfn <command>: --help and usage errors', () => {
 
   it.each([
     [['--port', 'abc'], '--port must be a number, got "abc"'],
+    [['--port', ''], '--port must be a number, got ""'],
     [['--port', '70000'], '--port must be a TCP port (0-65535), got "70000"'],
     [['--port', '1.5'], '--port must be a TCP port (0-65535), got "1.5"'],
     [['--port=-1'], '--port must be a TCP port (0-65535), got "-1"'],

@@ -29,25 +29,26 @@ def traced(pid):
         if pid is None: return False
     return False
 def scan():
-    pids=[p for p in os.listdir('/proc') if p.isdigit()]
-    for pid in pids:
-        try: parent[pid]=open(f'/proc/{pid}/stat').read().rsplit(')',1)[1].split()[1]
-        except Exception: pass
-    for pid in sorted(pids,key=int):
+    # Each stat read once; every parent known before a new process asks for its ancestors.
+    stats={}
+    for pid in os.listdir('/proc'):
         if not pid.isdigit(): continue
-        try:
-            st=open(f'/proc/{pid}/stat').read()
-            f=st.rsplit(')',1)[1].split()
-            ticks=sum(int(x) for x in f[11:13])
-            faults=int(f[7])
-            if pid not in seen:
+        try: stats[pid]=open(f'/proc/{pid}/stat').read().rsplit(')',1)[1].split()
+        except Exception: continue
+        parent[pid]=stats[pid][1]
+    for pid in sorted(stats,key=int):
+        f=stats[pid]
+        ticks=sum(int(x) for x in f[11:13])
+        faults=int(f[7])
+        if pid not in seen:
+            try:
                 cmd=open(f'/proc/{pid}/cmdline','rb').read().replace(b'\0',b' ').decode()[:70]
                 env=open(f'/proc/{pid}/environ','rb').read()
-                tr=b'OTEL_TRACES_EXPORTER' in env or traced(parent.get(pid))
-                seen[pid]=[ticks,ticks,cmd,tr,faults,faults]
-            seen[pid][1]=ticks
-            seen[pid][5]=faults
-        except Exception: pass
+            except Exception: continue
+            tr=b'OTEL_TRACES_EXPORTER' in env or traced(parent.get(pid))
+            seen[pid]=[ticks,ticks,cmd,tr,faults,faults]
+        seen[pid][1]=ticks
+        seen[pid][5]=faults
 out=sys.argv[1]
 try:
     while not os.path.exists(out+'.stop'):

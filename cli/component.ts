@@ -19,6 +19,16 @@ export interface ComponentSpec {
   start(config: Config, urls: { redisUrl: string; databaseUrl: string }): Promise<Running>;
 }
 
+/** The configuration from `env`; a variable that is not valid is a usage error (exit 2, one line naming it). */
+export function cliConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /**
  * `tsfn gateway`, `tsfn invoker`, `tsfn meter`: one component in the
  * foreground, configured by the environment, with its own telemetry; SIGTERM
@@ -27,13 +37,7 @@ export interface ComponentSpec {
 export async function runComponent(argv: string[], ctx: CliContext, spec: ComponentSpec): Promise<number> {
   const { positionals } = parse(argv, {});
   if (positionals.length) throw new UsageError(spec.usage);
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = cliConfig();
   if (!config.REDIS_URL || !config.DATABASE_URL) {
     throw new CliError('Not configured', `tsfn ${spec.name} needs REDIS_URL and DATABASE_URL: the Redis and PostgreSQL the installation shares`);
   }

@@ -58,4 +58,20 @@ describe('tsfn <command>: --help and usage errors', () => {
     expect(await main(['up', ...args], r.ctx)).toBe(2);
     expect(r.err).toEqual([`tsfn up: ${message}`]);
   });
+
+  it.each(['up', 'gateway', 'invoker', 'meter'])('%s with a TSFN_* variable that is not valid is a usage error naming it, before anything starts', async (verb) => {
+    for (const [name, value] of [['TSFN_PORT', 'abc'], ['TSFN_PREWARM', '-1'], ['TSFN_JOB_LOCK_MS', '10']] as const) {
+      const saved = process.env[name];
+      process.env[name] = value;
+      try {
+        const r = recording();
+        expect(await main([verb], r.ctx), `${name}=${value}`).toBe(2);
+        expect(r.err).toHaveLength(1);
+        expect(r.err[0]).toMatch(new RegExp(`^tsfn ${verb}: invalid ${name}: `));
+      } finally {
+        if (saved === undefined) delete process.env[name];
+        else process.env[name] = saved;
+      }
+    }
+  });
 });

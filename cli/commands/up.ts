@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { loadConfig } from '../../core/config.js';
 import { paths } from '../../core/paths.js';
 import { createDb } from '../../infra/db.js';
 import { migrate } from '../../infra/migrate.js';
 import { KeyStore } from '../../gateway/store/key-store.js';
 import { number, parse } from '../args.js';
+import { cliConfig } from '../component.js';
 import type { Command } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { readAdminKey, saveAdminKey, credentialsFile } from '../up/credentials.js';
@@ -28,13 +28,13 @@ const up: Command = async (argv, ctx) => {
   if (positionals.length) throw new UsageError(usage);
   const port = number(values.port, '--port');
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be a TCP port (0-65535), got "${values.port}"`);
-  if (process.getuid?.() !== 0) {
-    throw new CliError('Needs root', 'the invoker creates namespaces, mounts and cgroups: run `sudo tsfn up` (see `tsfn doctor`)');
-  }
   const env = { ...process.env };
   if (values['data-dir']) env.TSFN_DATA_DIR = values['data-dir'];
   if (port !== undefined) env.TSFN_PORT = String(port);
-  const config = loadConfig(env);
+  const config = cliConfig(env);
+  if (process.getuid?.() !== 0) {
+    throw new CliError('Needs root', 'the invoker creates namespaces, mounts and cgroups: run `sudo tsfn up` (see `tsfn doctor`)');
+  }
   mkdirSync(config.TSFN_DATA_DIR, { recursive: true, mode: 0o700 });
   const log = (s: string) => ctx.err(s);
 

@@ -78,6 +78,29 @@ describe('BatchEncoder', () => {
     expect(Buffer.from(e.seal().bytes).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(some)!))).toBe(true);
   });
 
+  it('writes a later batch into a recycled request buffer, and never into one not given back', () => {
+    const all = spans();
+    const e = new BatchEncoder();
+    const serialized = (some: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(some)!);
+    for (const s of all) e.add(s);
+    const first = e.seal();
+    const firstBytes = Buffer.from(first.bytes);
+    for (const s of all.slice(0, 4)) e.add(s);
+    const kept = e.seal();
+    expect(kept.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(Buffer.from(first.bytes).equals(firstBytes)).toBe(true);
+    e.recycle(first);
+    const some = all.slice(1, 7);
+    for (const s of some) e.add(s);
+    const reused = e.seal();
+    expect(reused.bytes.buffer).toBe(first.bytes.buffer);
+    expect(Buffer.from(reused.bytes).equals(serialized(some))).toBe(true);
+    expect(Buffer.from(kept.bytes).equals(serialized(all.slice(0, 4)))).toBe(true);
+    e.recycle(first);
+    for (const s of all) e.add(s);
+    expect(e.seal().bytes.buffer).not.toBe(first.bytes.buffer);
+  });
+
   it('encodes batches of many spans whose messages need multi-byte lengths, and repeated attributes from the cache', () => {
     const all = spans();
     const many = Array.from({ length: 60 }, (_, i) => all[i % all.length]!);

@@ -15,15 +15,23 @@ interface ScopeSpans {
   spans: ProtoWriter;
 }
 
+/** Request buffers kept for reuse; more are dropped (an export takes one, and a few may wait sealed). */
+const MAX_SPARE_REQUESTS = 4;
+
 /**
  * The spans of one batch as they end, encoded at once and grouped by resource
  * and instrumentation scope (by identity, as ProtobufTraceSerializer groups
  * them), until seal() wraps them in the request's envelope. The writers are
- * kept and reused by the next batch.
+ * kept and reused by the next batch, and so is a request's buffer once its
+ * export is done with it (recycle): a fresh buffer of some 100 KB a batch
+ * would be new memory to the kernel each time, a page fault every 4 KiB
+ * (about 20 µs each on the VMs BENCHMARKS.md describes).
  */
 export class BatchEncoder {
   private readonly groups = new Map<Resource, Map<InstrumentationScope, ScopeSpans>>();
   private readonly spare: ProtoWriter[] = [];
+  private readonly spareRequests: Buffer[] = [];
+  private readonly requestBuffers = new WeakMap<EncodedBatch, Buffer>();
   count = 0;
 
   add(span: ReadableSpan): void {
@@ -43,7 +51,7 @@ export class BatchEncoder {
     // Each message's length is known before its spans' bytes are copied: the
     // small parts (resource, scope, schema URLs) are encoded apart first, so
     // the request is written front to back and no span's bytes move twice.
-    const out = new ProtoWriter(256 + this.spanBytes());
+    const out = new ProtoWriter(this.requestBuffer(256 + this.spanBytes()));
     for (const [resource, scopes] of this.groups) {
       const res = encoded((w) => encodeResource(w, resource, 1));
       const resTail = schemaUrl(resource.schemaUrl);
@@ -65,6 +73,7 @@ export class BatchEncoder {
       out.raw(resTail);
     }
     const batch = { bytes: out.view(), spans: this.count };
+    this.requestBuffers.set(batch, out.buf);
     for (const scopes of this.groups.values()) for (const { spans } of scopes.values()) {
       spans.reset();
       this.spare.push(spans);
@@ -72,6 +81,25 @@ export class BatchEncoder {
     this.groups.clear();
     this.count = 0;
     return batch;
+  }
+
+  /**
+   * Takes `batch`'s buffer back for a later seal. Call it only when nothing
+   * reads `batch.bytes` any more: the next batch overwrites them.
+   */
+  recycle(batch: EncodedBatch): void {
+    const buf = this.requestBuffers.get(batch);
+    if (!buf) return;
+    this.requestBuffers.delete(batch);
+    if (this.spareRequests.length < MAX_SPARE_REQUESTS) this.spareRequests.push(buf);
+  }
+
+  /** A buffer of at least `size` bytes of its own (never a slice of Node's shared pool). */
+  private requestBuffer(size: number): Buffer {
+    const spare = this.spareRequests.pop();
+    if (spare && spare.length >= size) return spare;
+    // A quarter more than asked, so that the next batches, of about the same size, fit.
+    return Buffer.allocUnsafeSlow(Math.max(size + (size >> 2), 4096));
   }
 
   private spanBytes(): number {

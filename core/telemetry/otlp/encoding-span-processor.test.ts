@@ -119,6 +119,26 @@ describe('EncodingSpanProcessor', () => {
     await expect(processor.forceFlush()).rejects.toThrow('Timeout');
   });
 
+  it('reuses a request buffer once its export succeeded, never one whose export failed', async () => {
+    const { sender, copies, end } = setup({ maxExportBatchSize: 2, maxQueueSize: 10, scheduledDelayMillis: 60_000 });
+    end(2);
+    const ok = sender.batches[0]!;
+    sender.answer();
+    await vi.waitFor(() => expect(sender.pending).toHaveLength(0));
+    end(2);
+    await vi.waitFor(() => expect(sender.batches).toHaveLength(2));
+    const failing = sender.batches[1]!;
+    expect(failing.bytes.buffer).toBe(ok.bytes.buffer);
+    expectBytes(failing, copies.getFinishedSpans().slice(2, 4));
+    sender.answer(ExportResultCode.FAILED);
+    await vi.waitFor(() => expect(sender.pending).toHaveLength(0));
+    end(2);
+    await vi.waitFor(() => expect(sender.batches).toHaveLength(3));
+    expect(sender.batches[2]!.bytes.buffer).not.toBe(failing.bytes.buffer);
+    expectBytes(failing, copies.getFinishedSpans().slice(2, 4));
+    expectBytes(sender.batches[2]!, copies.getFinishedSpans().slice(4, 6));
+  });
+
   it('shutdown flushes, shuts the sender down once, and ignores spans after', async () => {
     const { sender, processor, end } = setup({ maxExportBatchSize: 10, scheduledDelayMillis: 60_000 });
     end(3);

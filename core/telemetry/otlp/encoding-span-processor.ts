@@ -125,8 +125,13 @@ export class EncodingSpanProcessor implements SpanProcessor {
       context.with(suppressTracing(context.active()), () => {
         this.sender.send(batch, (result) => {
           clearTimeout(timer);
-          if (result.code === ExportResultCode.SUCCESS) resolve();
-          else reject(result.error ?? new Error('BatchSpanProcessor: span export failed'));
+          if (result.code === ExportResultCode.SUCCESS) {
+            // The collector answered after reading the whole request, so its
+            // bytes are no longer in use. After a failure they might still be
+            // (an early answer while the body is being written): left to the GC.
+            this.encoder.recycle(batch);
+            resolve();
+          } else reject(result.error ?? new Error('BatchSpanProcessor: span export failed'));
         });
       });
     });

@@ -11,8 +11,9 @@ export class ProtoWriter {
   buf: Buffer;
   pos = 0;
 
-  constructor(initial = 4096) {
-    this.buf = Buffer.allocUnsafe(initial);
+  /** A new buffer of `initial` bytes, or the given one (whose contents are overwritten). */
+  constructor(initial: number | Buffer = 4096) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   reset(): void {

@@ -21,6 +21,10 @@
  * instrumentations, serialisation (OTLP/protobuf, the default protocol) and
  * the HTTP export.
  *
+ * When some invocations did not end ok, it prints their metering records by
+ * status and start kind, and what the platforms' processes printed under load,
+ * so that wrk's rare non-2xx answers can be told apart.
+ *
  * Environment: BENCH_CONNECTIONS (8), BENCH_SECONDS (10), BENCH_RUNS (4),
  * BENCH_SETTLE_MS (3000, an idle pause before each load),
  * BENCH_TRACING (0), BENCH_TRACED_<NAME> (sets NAME for the traced platform only,
@@ -49,7 +53,9 @@ const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 requireWrk();
 const contexts: BenchContext[] = [];
 const children: ChildProcess[] = [];
-const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv) => {
+/** What each platform process printed after its ready line, by component and platform ("untraced gateway"). */
+const printedAfterStart = new Map<string, () => string>();
+const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv, label?: string) => {
   const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -59,13 +65,16 @@ const start = async (args: string[], ready: RegExp, childEnv: NodeJS.ProcessEnv)
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const startedAt = out.length;
+  if (label) printedAfterStart.set(label, () => out.slice(startedAt));
   return out;
 };
 
 /** Gateway, invoker and meter on a slice of their own, with hello deployed; the URL to drive. */
-async function platform(otel: NodeJS.ProcessEnv): Promise<string> {
+async function platform(name: 'untraced' | 'traced', otel: NodeJS.ProcessEnv): Promise<string> {
   const ctx = await benchContext();
   contexts.push(ctx);
+  platformSchemas[name] = ctx;
   const port = await freePort();
   const admin = `admin-${randomBytes(16).toString('hex')}`;
   const env: NodeJS.ProcessEnv = {
@@ -74,9 +83,9 @@ async function platform(otel: NodeJS.ProcessEnv): Promise<string> {
     TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096', ...otel,
   };
   const bin = join(paths.root, 'bin', 'tsfn.js');
-  await start([...NODE_ARGS, bin, 'gateway'], /listening on/, env);
-  await start([...NODE_ARGS, bin, 'invoker'], /running/, env);
-  await start([...NODE_ARGS, bin, 'meter'], /draining/, env);
+  await start([...NODE_ARGS, bin, 'gateway'], /listening on/, env, `${name} gateway`);
+  await start([...NODE_ARGS, bin, 'invoker'], /running/, env, `${name} invoker`);
+  await start([...NODE_ARGS, bin, 'meter'], /draining/, env, `${name} meter`);
   const url = `http://127.0.0.1:${port}`;
   const hello = await buildArtifact({ 'index.ts': readFileSync(join(paths.functions, 'hello', 'index.ts'), 'utf8') });
   const d = await deploy(url, admin, 'hello', { concurrency: CONNECTIONS, cpu: 1 }, hello.data);
@@ -90,17 +99,20 @@ function tracedOverrides(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
+const platformSchemas: Partial<Record<'untraced' | 'traced', BenchContext>> = {};
+/** Lines telling why some invocations failed, when any did (printed at the end). */
+const failures: string[] = [];
 const results: Record<'direct' | 'untraced' | 'traced', LoadResult[]> = { direct: [], untraced: [], traced: [] };
 let exported = '';
 const warmUp: Record<string, number> = {};
 try {
   const targets: Partial<Record<keyof typeof results, string>> = {};
-  targets.untraced = await platform({});
+  targets.untraced = await platform('untraced', {});
   let sink: string | undefined;
   if (TRACING) {
     const sinkPort = (await start([join(paths.root, 'test', 'support', 'otlp-sink.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim();
     sink = `http://127.0.0.1:${sinkPort}`;
-    targets.traced = await platform({
+    targets.traced = await platform('traced', {
       OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink}/v1/traces`, OTEL_TRACES_SAMPLER: 'always_on',
       ...tracedOverrides(),
     });
@@ -127,6 +139,7 @@ try {
     const s = await (await fetch(`${sink}/stats`)).json() as { requests: { traces: number }; bytes: number; spans: number };
     exported = `; ${s.spans} spans in ${s.requests.traces} OTLP exports (${(s.bytes / 1048576).toFixed(1)} MiB) reached the collector`;
   }
+  await explainFailures();
 } finally {
   for (const c of children.reverse()) {
     if (c.exitCode === null) {
@@ -135,6 +148,24 @@ try {
     }
   }
   for (const ctx of contexts) await ctx.close();
+}
+
+/**
+ * The rare non-2xx answers wrk counts: the metering records of invocations
+ * that did not end ok (their status and start), and what the platform's
+ * processes printed while under load.
+ */
+async function explainFailures(): Promise<void> {
+  for (const [name, ctx] of Object.entries(platformSchemas)) {
+    const { rows } = await ctx.db.query<{ status: string; start: string; n: string }>(
+      `select status, start, count(*) as n from ${ctx.schema}.invocations where status <> 'ok' group by 1, 2 order by 3 desc`,
+    );
+    if (rows.length) failures.push(`${name}: invocations not ok (metering records so far): ${rows.map((r) => `${r.status}/${r.start} ${r.n}`).join(', ')}`);
+  }
+  for (const [label, printed] of printedAfterStart) {
+    const lines = printed().split('\n').filter((l) => l.trim() && !/stopping|draining|closed/.test(l));
+    if (lines.length) failures.push(`${label} printed under load (last ${Math.min(lines.length, 5)} of ${lines.length} lines):\n  ${lines.slice(-5).join('\n  ')}`);
+  }
 }
 
 const m = (rs: LoadResult[], k: keyof LoadResult) => median(rs.map((r) => r[k]));
@@ -166,3 +197,4 @@ if (TRACING) {
     + `ratio of the medians ${(m(results.traced, 'rps') / m(results.untraced, 'rps')).toFixed(3)}, `
     + `of the requests served ${(served(results.traced, 'traced') / served(results.untraced, 'untraced')).toFixed(3)}`);
 }
+if (failures.length) console.log(`\n${failures.join('\n')}`);

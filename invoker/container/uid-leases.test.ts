@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PayloadUids } from './payload-ids.js';
-import { UidLeases } from './uid-leases.js';
+import { takeOver, UidLeases } from './uid-leases.js';
 
 let dir = '';
 beforeEach(() => {
@@ -79,6 +79,81 @@ describe('UidLeases (a directory of lease files, real processes)', () => {
     leases.sweep();
     expect(readdirSync(dir)).toEqual(['6']);
     new UidLeases(join(dir, 'missing')).sweep();
+  });
+
+  it('gives an abandoned lease to one of the processes taking it over at once, never to two', async () => {
+    // 300 leases of a dead owner (this pid, another start time), and 4
+    // processes that take them over in the same moment, in the same order.
+    const uids = Array.from({ length: 300 }, (_, i) => i);
+    mkdirSync(dir, { recursive: true });
+    for (const uid of uids) writeFileSync(join(dir, String(uid)), `${process.pid} 1\n`);
+    const go = join(dir, '..', 'go');
+    const code = `
+      const { existsSync } = await import('node:fs');
+      const { UidLeases } = await import(${JSON.stringify(new URL('./uid-leases.ts', import.meta.url).pathname)});
+      const leases = new UidLeases(${JSON.stringify(dir)});
+      process.stdout.write('ready\\n');
+      while (!existsSync(${JSON.stringify(go)}));
+      const took = ${JSON.stringify(uids)}.filter((u) => leases.take(u));
+      process.stdout.write(JSON.stringify(took) + '\\n');
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
+    const racers = [0, 1, 2, 3].map(() => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      const waiting: Array<{ n: number; resolve: (lines: string[]) => void }> = [];
+      const check = () => {
+        const got = out.split('\n').slice(0, -1);
+        for (const w of waiting.filter((x) => got.length >= x.n)) w.resolve(got);
+      };
+      child.stdout!.on('data', (b) => {
+        out += b;
+        check();
+      });
+      const lines = (n: number) => new Promise<string[]>((resolve, reject) => {
+        waiting.push({ n, resolve });
+        child.once('exit', () => reject(new Error(`racer exited: ${out}`)));
+        check();
+      });
+      return { child, ready: lines(1), done: lines(2) };
+    });
+    await Promise.all(racers.map((r) => r.ready));
+    writeFileSync(go, '');
+    const took = (await Promise.all(racers.map((r) => r.done))).map(([, list]) => JSON.parse(list!) as number[]);
+    for (const r of racers) r.child.stdin!.end();
+    await Promise.all(racers.map((r) => once(r.child, 'exit')));
+    const holders = uids.map((u) => took.filter((list) => list.includes(u)).length);
+    expect(holders.filter((n) => n !== 1)).toEqual([]);
+    // Each lease names the racer that got it.
+    const pids = new Map(racers.map((r, i) => [r.child.pid, i]));
+    for (const u of uids) {
+      const owner = pids.get(Number(readFileSync(join(dir, String(u)), 'utf8').split(' ')[0]));
+      expect(owner !== undefined && took[owner]!.includes(u)).toBe(true);
+    }
+  }, 30_000);
+
+  it('takes over a lease only under its takeover lock, and only the dead owner\'s it read', () => {
+    const leases = new UidLeases(dir);
+    expect(leases.take(8)).toBe(true);
+    const mine = readFileSync(join(dir, '8'), 'utf8');
+    // A process that judged uid 8 abandoned (by a dead owner) before this one took it over, and comes late.
+    const lock = (path: string) => {
+      writeFileSync(path, `${process.pid} 1\n`, { flag: 'wx' });
+      return true;
+    };
+    expect(takeOver(join(dir, '8'), `${process.pid} 1`, lock)).toBe(true);
+    expect(readFileSync(join(dir, '8'), 'utf8')).toBe(mine);
+    // Another process holds the takeover lock: hands off.
+    writeFileSync(join(dir, '9'), `${process.pid} 1\n`);
+    writeFileSync(join(dir, '9.takeover'), mine);
+    expect(leases.take(9)).toBe(false);
+    expect(readFileSync(join(dir, '9'), 'utf8')).toBe(`${process.pid} 1\n`);
+    // Its holder dies: a sweep clears the lock and the lease.
+    writeFileSync(join(dir, '9.takeover'), `${process.pid} 1\n`);
+    writeFileSync(join(dir, '9.123.1.new'), `${process.pid} 1\n`);
+    leases.sweep();
+    expect(readdirSync(dir).sort()).toEqual(['8']);
+    expect(leases.take(9)).toBe(true);
   });
 
   it('makes its directory when missing, and fails loudly when it cannot', () => {

@@ -25,12 +25,15 @@ export const UID_LEASE_DIR = '/run/tsfn/payload-uids';
  * only the lock's holder removes a lease not its own, and only after reading
  * it again and finding the same dead owner, so that two processes taking
  * over one lease at once cannot both get it (one removing the lease the
- * other just made). Synchronous: a lease is a few syscalls on the
- * container-start path.
+ * other just made). A lock left by a process that died holding it keeps
+ * its uid out of use until the next sweep. Synchronous: a lease is a few
+ * syscalls on the container-start path.
  */
+/** Files this process made: with its pid, a name of its own for each half-made file. */
+let made = 0;
+
 export class UidLeases implements Leases {
   private readonly self = ownerOf(process.pid) ?? String(process.pid);
-  private made = 0;
 
   constructor(private readonly dir = UID_LEASE_DIR) {}
 
@@ -55,7 +58,7 @@ export class UidLeases implements Leases {
    * temporary name vanished (a sweep).
    */
   private create(file: string): boolean | undefined {
-    const temporary = `${file}.${process.pid}.${++this.made}.new`;
+    const temporary = `${file}.${process.pid}.${++made}.new`;
     try {
       writeFileSync(temporary, `${this.self}\n`, { flag: 'wx', mode: 0o600 });
       linkSync(temporary, file);

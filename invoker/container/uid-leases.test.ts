@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PayloadUids } from './payload-ids.js';
 import { takeOver, UidLeases } from './uid-leases.js';
@@ -100,26 +101,11 @@ describe('UidLeases (a directory of lease files, real processes)', () => {
       process.stdin.on('end', () => process.exit(0));`;
     const racers = [0, 1, 2, 3].map(() => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      const waiting: Array<{ n: number; resolve: (lines: string[]) => void }> = [];
-      const check = () => {
-        const got = out.split('\n').slice(0, -1);
-        for (const w of waiting.filter((x) => got.length >= x.n)) w.resolve(got);
-      };
-      child.stdout!.on('data', (b) => {
-        out += b;
-        check();
-      });
-      const lines = (n: number) => new Promise<string[]>((resolve, reject) => {
-        waiting.push({ n, resolve });
-        child.once('exit', () => reject(new Error(`racer exited: ${out}`)));
-        check();
-      });
-      return { child, ready: lines(1), done: lines(2) };
+      return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
     });
-    await Promise.all(racers.map((r) => r.ready));
+    for (const r of racers) expect((await r.lines.next()).value).toBe('ready');
     writeFileSync(go, '');
-    const took = (await Promise.all(racers.map((r) => r.done))).map(([, list]) => JSON.parse(list!) as number[]);
+    const took = await Promise.all(racers.map(async (r) => JSON.parse((await r.lines.next()).value as string) as number[]));
     for (const r of racers) r.child.stdin!.end();
     await Promise.all(racers.map((r) => once(r.child, 'exit')));
     const holders = uids.map((u) => took.filter((list) => list.includes(u)).length);

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,cli,gateway,invoker,infra}/**/*.test.ts'],
+          include: ['{core,cli,gateway,invoker,infra,bench}/**/*.test.ts'],
           environment: 'node',
           sequence: { groupOrder: 0 },
         },

@@ -23,6 +23,7 @@ import type { RunningService } from '../infra/services/child-service.js';
 import { MeterWorker } from '../invoker/metering/meter-worker.js';
 import { findServices } from '../test/support/shared-services.js';
 import { entryFields, sampleRecords } from '../test/support-metering/sample-records.js';
+import { median } from './support/stats.js';
 
 const N = Number(process.env.BENCH_METER_N ?? 200_000);
 const RUNS = Number(process.env.BENCH_METER_RUNS ?? 5);
@@ -82,9 +83,7 @@ async function main() {
       rates.push(rate);
       console.log(`  run ${i + 1}: ${Math.round(rate).toLocaleString('en-US')} records/s`);
     }
-    const sorted = [...rates].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    console.log(`median: ${Math.round(median).toLocaleString('en-US')} records/s (target ≥ 10,000)`);
+    console.log(`median: ${Math.round(median(rates)).toLocaleString('en-US')} records/s (target ≥ 10,000)`);
   } finally {
     for (const s of started.reverse()) await s.stop();
     rmSync(scratch, { recursive: true, force: true });

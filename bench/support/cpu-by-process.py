@@ -4,8 +4,8 @@ figures: every 2 s it reads utime+stime of every process from /proc/<pid>/stat
 (no forks, so it costs next to nothing), and when OUT.stop appears it writes
 pid, whether the process had OTEL_TRACES_EXPORTER in its environment (the
 traced platform of bench:http, or a descendant of such a process: its
-containers), CPU ticks used, minor page faults taken, and
-the command line, for each process that used more than 10 ticks (0.1 s).
+containers), CPU ticks used, minor page faults taken, read and write
+system calls made (syscr and syscw of /proc/<pid>/io), and the command line, for each process that used more than 10 ticks (0.1 s).
 
   python3 bench/support/cpu-by-process.py /tmp/cpu & 
   BENCH_TRACING=1 BENCH_RUNS=6 BENCH_SECONDS=8 npm run bench:http
@@ -40,20 +40,25 @@ def scan():
         f=stats[pid]
         ticks=sum(int(x) for x in f[11:13])
         faults=int(f[7])
+        try:
+            io=dict(l.split(': ') for l in open(f'/proc/{pid}/io').read().splitlines())
+            calls=(int(io['syscr']),int(io['syscw']))
+        except Exception: calls=(0,0)
         if pid not in seen:
             try:
                 cmd=open(f'/proc/{pid}/cmdline','rb').read().replace(b'\0',b' ').decode()[:70]
                 env=open(f'/proc/{pid}/environ','rb').read()
             except Exception: continue
             tr=b'OTEL_TRACES_EXPORTER' in env or traced(parent.get(pid))
-            seen[pid]=[ticks,ticks,cmd,tr,faults,faults]
+            seen[pid]=[ticks,ticks,cmd,tr,faults,faults,calls,calls]
         seen[pid][1]=ticks
         seen[pid][5]=faults
+        seen[pid][7]=calls
 out=sys.argv[1]
 try:
     while not os.path.exists(out+'.stop'):
         scan(); time.sleep(2)
 finally:
     with open(out,'w') as f:
-        for pid,(a,b,cmd,tr,fa,fb) in seen.items():
-            if b-a>10: f.write(f'{pid}\t{int(tr)}\t{b-a}\t{fb-fa}\t{cmd}\n')
+        for pid,(a,b,cmd,tr,fa,fb,ca,cb) in seen.items():
+            if b-a>10: f.write(f'{pid}\t{int(tr)}\t{b-a}\t{fb-fa}\t{cb[0]-ca[0]}\t{cb[1]-ca[1]}\t{cmd}\n')

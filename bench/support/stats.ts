@@ -6,7 +6,17 @@ export function percentile(samples: number[], p: number): number {
   return s[i]!;
 }
 
-export const median = (samples: number[]): number => percentile(samples, 50);
+/**
+ * The middle sample, or the mean of the two middle ones when there is an
+ * even number of them (percentile's nearest rank would give the lower one,
+ * which biases a median of ratios downwards).
+ */
+export function median(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 
 export const fmt = (ms: number, digits = 2): string => `${ms.toFixed(digits)} ms`;
 

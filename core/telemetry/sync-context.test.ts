@@ -1,19 +1,20 @@
-import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { createContextKey } from '@opentelemetry/api';
+import { ROOT } from './linked-context.js';
 import { describe, expect, it } from 'vitest';
 import { SyncContextManager } from './sync-context.js';
 
 const key = createContextKey('k');
-const a = ROOT_CONTEXT.setValue(key, 'a');
-const b = ROOT_CONTEXT.setValue(key, 'b');
+const a = ROOT.setValue(key, 'a');
+const b = ROOT.setValue(key, 'b');
 
 describe('SyncContextManager', () => {
   it('makes a context active for the synchronous extent of with, nested, and restores it after a throw', () => {
     const m = new SyncContextManager();
-    expect(m.active()).toBe(ROOT_CONTEXT);
+    expect(m.active()).toBe(ROOT);
     const seen = m.with(a, () => [m.active().getValue(key), m.with(b, () => m.active().getValue(key)), m.active().getValue(key)]);
     expect(seen).toEqual(['a', 'b', 'a']);
     expect(() => m.with(a, () => { throw new Error('x'); })).toThrow('x');
-    expect(m.active()).toBe(ROOT_CONTEXT);
+    expect(m.active()).toBe(ROOT);
   });
 
   it('passes this and arguments and returns the result', () => {
@@ -28,7 +29,7 @@ describe('SyncContextManager', () => {
       await Promise.resolve();
       return m.active();
     });
-    expect(after).toBe(ROOT_CONTEXT);
+    expect(after).toBe(ROOT);
   });
 
   it('binds functions to a context and leaves other targets unchanged', () => {
@@ -43,7 +44,7 @@ describe('SyncContextManager', () => {
     const m = new SyncContextManager();
     m.with(a, () => {
       m.disable();
-      expect(m.active()).toBe(ROOT_CONTEXT);
+      expect(m.active()).toBe(ROOT);
     });
   });
 });

@@ -1,4 +1,5 @@
-import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import type { Context, ContextManager } from '@opentelemetry/api';
+import { ROOT } from './linked-context.js';
 
 /**
  * A context manager whose active context lasts for the synchronous extent of
@@ -13,6 +14,9 @@ import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/
  * process (BullMQ, ioredis, Hono make many): that alone cost the platform
  * 10-15% of its throughput (BENCHMARKS.md, tracing cost).
  *
+ * With nothing active it answers tsfn's empty context (linked-context.ts),
+ * so that contexts made from it are lean ones.
+ *
  * `bind` wraps a function so that it runs in the given context (the pg
  * instrumentation binds pool callbacks this way); event emitters are
  * returned unchanged.
@@ -21,7 +25,7 @@ export class SyncContextManager implements ContextManager {
   private stack: Context[] = [];
 
   active(): Context {
-    return this.stack.length ? this.stack[this.stack.length - 1]! : ROOT_CONTEXT;
+    return this.stack.length ? this.stack[this.stack.length - 1]! : ROOT;
   }
 
   with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(

@@ -1,9 +1,10 @@
 import {
-  context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
+  context, defaultTextMapGetter, defaultTextMapSetter, SpanKind, SpanStatusCode, trace,
   type Attributes, type Context, type Span, type TimeInput, type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Trigger } from '../states.js';
+import { ROOT } from './linked-context.js';
 
 /**
  * Spans and trace context as gateway and invoker use them. Everything goes
@@ -14,7 +15,8 @@ import type { Trigger } from '../states.js';
  *
  * Context is passed explicitly (a TraceScope, a Context), never looked up
  * after an `await`: the context manager (sync-context.ts) keeps a context
- * active only while `with` runs synchronously.
+ * active only while `with` runs synchronously. Traces start from tsfn's
+ * empty context (ROOT, linked-context.ts), not the API's ROOT_CONTEXT.
  */
 const w3c = new W3CTraceContextPropagator();
 
@@ -33,7 +35,7 @@ export function traceparentOf(ctx: Context): string | undefined {
 }
 
 /** `parent` with the remote span a `traceparent` names (unchanged when absent or malformed). */
-export function contextFrom(traceparent: string | undefined, parent: Context = ROOT_CONTEXT): Context {
+export function contextFrom(traceparent: string | undefined, parent: Context = ROOT): Context {
   if (!traceparent) return parent;
   return w3c.extract(parent, { traceparent }, defaultTextMapGetter);
 }
@@ -59,7 +61,7 @@ export function traceScope(ctx: Context): TraceScope {
 }
 
 /** Outside any trace: client calls run as they are, with no span. */
-export const NO_TRACE: TraceScope = { ctx: ROOT_CONTEXT, within: (fn) => fn() };
+export const NO_TRACE: TraceScope = { ctx: ROOT, within: (fn) => fn() };
 
 /** `scope`'s context when it holds a span, else the one a `traceparent` names. */
 export function parentOf(scope: TraceScope, traceparent: string | undefined): Context {

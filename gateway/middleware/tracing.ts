@@ -1,6 +1,7 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import { propagation, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { ROOT } from '../../core/telemetry/linked-context.js';
 import { tracingEnabled } from '../../core/telemetry/tracing.js';
 import { tracer, traceScope } from '../../core/telemetry/trace-context.js';
 import type { GatewayEnv } from '../env.js';
@@ -21,7 +22,7 @@ const UNTRACED = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export const tracing = (): MiddlewareHandler<GatewayEnv> => async (c, next) => {
   if (!tracingEnabled() || UNTRACED.has(c.req.path)) return next();
-  const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headers);
+  const parent = propagation.extract(ROOT, c.req.raw.headers, headers);
   const method = c.req.method;
   const span = tracer().startSpan(method, {
     kind: SpanKind.SERVER,

@@ -3,7 +3,7 @@ import {
   type Span, type SpanAttributes, type SpanContext, type SpanKind, type SpanStatus, type TimeInput,
 } from '@opentelemetry/api';
 import {
-  addHrTimes, hrTime, hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance,
+  hrTime, hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance,
   sanitizeAttributes, type InstrumentationScope,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -11,6 +11,16 @@ import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk
 import type { Limits } from './tracer-config.js';
 
 const TIME_ORIGIN = otperformance.timeOrigin;
+/**
+ * What a span holds until it is set: shared, frozen, and replaced by a value
+ * of the span's own on the first write (most spans have no links, events or
+ * status, and each of these would be an allocation a span).
+ */
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
 
 export interface SpanStart {
   resource: Resource;
@@ -39,12 +49,11 @@ export class RecordingSpan implements Span, ReadableSpan {
   readonly kind: SpanKind;
   readonly parentSpanContext: SpanContext | undefined;
   readonly startTime: HrTime;
-  endTime: HrTime = [0, 0];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endTime: HrTime = NOT_ENDED;
+  status: SpanStatus = UNSET;
   readonly attributes: Attributes = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
-  duration: HrTime = [-1, -1];
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
   ended = false;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
@@ -83,6 +92,11 @@ export class RecordingSpan implements Span, ReadableSpan {
     return this.ctx;
   }
 
+  /** End minus start, [-1, -1] until the span ends (computed when read: tsfn's exporter never reads it). */
+  get duration(): HrTime {
+    return this.endTime === NOT_ENDED ? NO_DURATION : hrTimeDuration(this.startTime, this.endTime);
+  }
+
   setAttribute(key: string, value?: AttributeValue): this {
     if (value == null || this.isEnded()) return this;
     if (key.length === 0) {
@@ -118,6 +132,7 @@ export class RecordingSpan implements Span, ReadableSpan {
       this.droppedEventsCount++;
       return this;
     }
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= eventCountLimit) {
       if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
       this.events.shift();
@@ -139,6 +154,7 @@ export class RecordingSpan implements Span, ReadableSpan {
       this.droppedLinksCount++;
       return this;
     }
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= linkCountLimit) {
       if (this.droppedLinksCount === 0) diag.debug('Dropping extra links.');
       this.links.shift();
@@ -179,11 +195,11 @@ export class RecordingSpan implements Span, ReadableSpan {
       return;
     }
     this.endTime = this.time(endTime);
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
-    if (this.duration[0] < 0) {
+    const [s0, n0] = this.startTime;
+    const [s1, n1] = this.endTime;
+    if (s1 < s0 || (s1 === s0 && n1 < n0)) {
       diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', this.startTime, this.endTime);
       this.endTime = this.startTime.slice() as HrTime;
-      this.duration = [0, 0];
     }
     if (this.droppedEventsCount > 0) diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
     if (this.droppedLinksCount > 0) diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
@@ -217,7 +233,7 @@ export class RecordingSpan implements Span, ReadableSpan {
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
     if (this.startTimeGiven) return millisToHrTime(Date.now());
-    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.perfStart));
+    return addMillis(this.startTime, otperformance.now() - this.perfStart);
   }
 
   private isEnded(): boolean {
@@ -256,4 +272,18 @@ export class RecordingSpan implements Span, ReadableSpan {
     }
     return [out, kept, dropped];
   }
+}
+
+/**
+ * `time` plus `ms` milliseconds, as the SDK's addHrTimes(time, millisToHrTime(ms))
+ * gives it (the same rounding), without the intermediate arrays.
+ */
+function addMillis([seconds, nanos]: HrTime, ms: number): HrTime {
+  let s = seconds + Math.trunc(ms / 1000);
+  let ns = nanos + Math.round((ms % 1000) * 1e6);
+  if (ns >= 1e9) {
+    s += 1;
+    ns -= 1e9;
+  }
+  return [s, ns];
 }

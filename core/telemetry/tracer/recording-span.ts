@@ -195,9 +195,9 @@ export class RecordingSpan implements Span, ReadableSpan {
       return;
     }
     this.endTime = this.time(endTime);
-    const [s0, n0] = this.startTime;
-    const [s1, n1] = this.endTime;
-    if (s1 < s0 || (s1 === s0 && n1 < n0)) {
+    const start = this.startTime;
+    const end = this.endTime;
+    if (end[0] < start[0] || (end[0] === start[0] && end[1] < start[1])) {
       diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', this.startTime, this.endTime);
       this.endTime = this.startTime.slice() as HrTime;
     }
@@ -278,9 +278,9 @@ export class RecordingSpan implements Span, ReadableSpan {
  * `time` plus `ms` milliseconds, as the SDK's addHrTimes(time, millisToHrTime(ms))
  * gives it (the same rounding), without the intermediate arrays.
  */
-function addMillis([seconds, nanos]: HrTime, ms: number): HrTime {
-  let s = seconds + Math.trunc(ms / 1000);
-  let ns = nanos + Math.round((ms % 1000) * 1e6);
+function addMillis(time: HrTime, ms: number): HrTime {
+  let s = time[0] + Math.trunc(ms / 1000);
+  let ns = time[1] + Math.round((ms % 1000) * 1e6);
   if (ns >= 1e9) {
     s += 1;
     ns -= 1e9;

@@ -5,7 +5,8 @@ figures: every 2 s it reads utime+stime of every process from /proc/<pid>/stat
 pid, whether the process had OTEL_TRACES_EXPORTER in its environment (the
 traced platform of bench:http, or a descendant of such a process: its
 containers), CPU ticks used, minor page faults taken, read and write
-system calls made (syscr and syscw of /proc/<pid>/io), and the command line, for each process that used more than 10 ticks (0.1 s).
+system calls made (syscr and syscw of /proc/<pid>/io), and the command
+line, for each process that used more than 10 ticks (0.1 s).
 
   python3 bench/support/cpu-by-process.py /tmp/cpu & 
   BENCH_TRACING=1 BENCH_RUNS=6 BENCH_SECONDS=8 npm run bench:http

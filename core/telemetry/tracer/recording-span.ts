@@ -3,7 +3,7 @@ import {
   type Span, type SpanAttributes, type SpanContext, type SpanKind, type SpanStatus, type TimeInput,
 } from '@opentelemetry/api';
 import {
-  hrTime, hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance,
+  hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance,
   sanitizeAttributes, type InstrumentationScope,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -11,6 +11,8 @@ import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk
 import type { Limits } from './tracer-config.js';
 
 const TIME_ORIGIN = otperformance.timeOrigin;
+/** The time origin as core's hrTime() makes it on every call. */
+const TIME_ORIGIN_HR = millisToHrTime(TIME_ORIGIN);
 /**
  * What a span holds until it is set: shared, frozen, and replaced by a value
  * of the span's own on the first write (most spans have no links, events or
@@ -228,7 +230,8 @@ export class RecordingSpan implements Span, ReadableSpan {
 
   /** A time input as the SDK reads it: a performance.now() reading, epoch milliseconds, a Date or an HrTime. */
   private time(input?: TimeInput): HrTime {
-    if (typeof input === 'number' && input <= otperformance.now()) return hrTime(input + this.perfOffset);
+    // core's hrTime(ms): the origin plus millisToHrTime(ms), without its arrays.
+    if (typeof input === 'number' && input <= otperformance.now()) return addMillis(TIME_ORIGIN_HR, input + this.perfOffset);
     if (typeof input === 'number') return millisToHrTime(input);
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;

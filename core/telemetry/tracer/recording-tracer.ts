@@ -8,6 +8,10 @@ import type { IdGenerator, Sampler, SpanProcessor } from '@opentelemetry/sdk-tra
 import { RecordingSpan } from './recording-span.js';
 import type { Limits } from './tracer-config.js';
 
+/** What the sampler is shown when the caller gave no attributes or links (samplers only read them). */
+const NO_ATTRIBUTES = Object.freeze({});
+const NO_LINKS = Object.freeze([]) as unknown as [];
+
 export interface TracerShared {
   resource: Resource;
   sampler: Sampler;
@@ -41,7 +45,7 @@ export class RecordingTracer implements Tracer {
     const parent = parentContext && (parentSpan instanceof RecordingSpan || trace.isSpanContextValid(parentContext)) ? parentContext : undefined;
     const traceId = parent ? parent.traceId : ids.generateTraceId();
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const sampled = sampler.shouldSample(ctx, traceId, name, kind, options.attributes ?? {}, options.links ?? []);
+    const sampled = sampler.shouldSample(ctx, traceId, name, kind, options.attributes ?? NO_ATTRIBUTES, options.links ?? NO_LINKS);
     const spanContext = {
       traceId, spanId,
       traceFlags: sampled.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,

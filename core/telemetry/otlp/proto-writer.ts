@@ -149,6 +149,31 @@ export class ProtoWriter {
     return this.pos++;
   }
 
+  /**
+   * Starts a nested message expected to be 128 bytes to 16 KiB long (a
+   * span), with two bytes reserved for its length; pass what it returns to
+   * endLong(). The bytes are the same as begin()'s: only fewer of them move.
+   */
+  beginLong(): number {
+    this.ensure(2);
+    const at = this.pos;
+    this.pos += 2;
+    return at;
+  }
+
+  endLong(at: number): void {
+    const len = this.pos - at - 2;
+    if (len >= 0x80 && len < 0x4000) {
+      this.buf[at] = (len & 0x7f) | 0x80;
+      this.buf[at + 1] = len >>> 7;
+      return;
+    }
+    // Shorter or longer than expected: as begin() and end() would have written it.
+    this.buf.copyWithin(at + 1, at + 2, this.pos);
+    this.pos--;
+    this.end(at);
+  }
+
   end(at: number): void {
     const len = this.pos - at - 1;
     if (len < 0x80) {

@@ -26,7 +26,7 @@ const MAX_INT64 = 2 ** 63;
 /** One Span message as a `spans` (field 2) entry of ScopeSpans. */
 export function encodeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.tag(2, LEN);
-  const at = w.begin();
+  const at = w.beginLong();
   const ctx = span.spanContext();
   identity(w, ctx);
   const parent = span.parentSpanContext;
@@ -49,10 +49,13 @@ export function encodeSpan(w: ProtoWriter, span: ReadableSpan): void {
   if (span.attributes) attributes(w, span.attributes, 9);
   w.tag(10, VARINT);
   w.varint(span.droppedAttributesCount);
-  for (const e of span.events) event(w, e);
+  // Indexed loops: most spans have no events or links, and a for-of costs
+  // its iterator even over an empty array.
+  const { events, links } = span;
+  for (let i = 0; i < events.length; i++) event(w, events[i]!);
   w.tag(12, VARINT);
   w.varint(span.droppedEventsCount);
-  for (const l of span.links) link(w, l);
+  for (let i = 0; i < links.length; i++) link(w, links[i]!);
   w.tag(14, VARINT);
   w.varint(span.droppedLinksCount);
   w.tag(15, LEN);
@@ -66,7 +69,7 @@ export function encodeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.end(st);
   w.tag(16, I32);
   w.fixed32(flags(ctx.traceFlags, parent?.isRemote));
-  w.end(at);
+  w.endLong(at);
 }
 
 /** The Resource message as field `field` of its parent. */

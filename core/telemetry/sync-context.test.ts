@@ -48,3 +48,23 @@ describe('SyncContextManager', () => {
     });
   });
 });
+
+describe('SyncContextManager.run and installed', () => {
+  it('runs a function in a context as with does, restoring the last one after a throw', () => {
+    const m = new SyncContextManager();
+    expect(m.run(a, () => [m.active(), m.run(b, () => m.active()), m.active()])).toEqual([a, b, a]);
+    expect(() => m.run(a, () => { throw new Error('x'); })).toThrow('x');
+    expect(m.active()).toBe(ROOT);
+  });
+
+  it('is the installed manager from enable to disable', () => {
+    const m = new SyncContextManager();
+    expect(SyncContextManager.installed).toBeUndefined();
+    m.enable();
+    expect(SyncContextManager.installed).toBe(m);
+    new SyncContextManager().disable();
+    expect(SyncContextManager.installed).toBe(m);
+    m.disable();
+    expect(SyncContextManager.installed).toBeUndefined();
+  });
+});

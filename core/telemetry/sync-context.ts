@@ -22,6 +22,8 @@ import { ROOT } from './linked-context.js';
  * returned unchanged.
  */
 export class SyncContextManager implements ContextManager {
+  /** The manager enabled as the API's global one (setGlobalContextManager enables it), if any. */
+  static installed: SyncContextManager | undefined;
   private stack: Context[] = [];
 
   active(): Context {
@@ -39,6 +41,16 @@ export class SyncContextManager implements ContextManager {
     }
   }
 
+  /** `with` for a function of no arguments, called as it is. */
+  run<T>(ctx: Context, fn: () => T): T {
+    this.stack.push(ctx);
+    try {
+      return fn();
+    } finally {
+      this.stack.pop();
+    }
+  }
+
   bind<T>(ctx: Context, target: T): T {
     if (typeof target !== 'function') return target;
     const manager = this;
@@ -49,10 +61,12 @@ export class SyncContextManager implements ContextManager {
   }
 
   enable(): this {
+    SyncContextManager.installed = this;
     return this;
   }
 
   disable(): this {
+    if (SyncContextManager.installed === this) SyncContextManager.installed = undefined;
     this.stack = [];
     return this;
   }

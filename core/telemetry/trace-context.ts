@@ -1,10 +1,11 @@
 import {
-  context, defaultTextMapGetter, defaultTextMapSetter, SpanKind, SpanStatusCode, trace,
+  context, defaultTextMapGetter, SpanKind, SpanStatusCode, trace, TraceFlags,
   type Attributes, type Context, type Span, type TimeInput, type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isTracingSuppressed, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Trigger } from '../states.js';
 import { ROOT } from './linked-context.js';
+import { SyncContextManager } from './sync-context.js';
 
 /**
  * Spans and trace context as gateway and invoker use them. Everything goes
@@ -27,11 +28,16 @@ export const forgetTracer = (): void => {
   cachedTracer = undefined;
 };
 
-/** The W3C `traceparent` of the span in `ctx`, if it holds a valid one. */
+/**
+ * The W3C `traceparent` of the span in `ctx`, if it holds a valid one: what
+ * W3CTraceContextPropagator.inject writes, without a carrier to write it to
+ * and the tracestate it would serialise beside it (only traceparent crosses
+ * the queue).
+ */
 export function traceparentOf(ctx: Context): string | undefined {
-  const carrier: Record<string, string> = {};
-  w3c.inject(ctx, carrier, defaultTextMapSetter);
-  return carrier.traceparent;
+  const sc = trace.getSpanContext(ctx);
+  if (!sc || isTracingSuppressed(ctx) || !trace.isSpanContextValid(sc)) return undefined;
+  return `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || TraceFlags.NONE).toString(16)}`;
 }
 
 /** `parent` with the remote span a `traceparent` names (unchanged when absent or malformed). */
@@ -57,7 +63,15 @@ export interface TraceScope {
 }
 
 export function traceScope(ctx: Context): TraceScope {
-  return { ctx, within: (fn) => context.with(ctx, fn) };
+  return {
+    ctx,
+    // Straight to tsfn's context manager when it is the one installed (the
+    // API's with() passes through rest parameters and a global lookup).
+    within: (fn) => {
+      const manager = SyncContextManager.installed;
+      return manager ? manager.run(ctx, fn) : context.with(ctx, fn);
+    },
+  };
 }
 
 /** Outside any trace: client calls run as they are, with no span. */

@@ -61,7 +61,8 @@ export function startTracing(opts: TracingOptions): Tracing {
   if (!processors.length) return OFF;
 
   const provider = new RecordingTracerProvider({ resource: telemetryResource(opts.serviceName), spanProcessors: processors });
-  context.setGlobalContextManager(new SyncContextManager());
+  const contextManager = new SyncContextManager();
+  if (context.setGlobalContextManager(contextManager)) contextManager.enable();
   trace.setGlobalTracerProvider(provider);
   forgetTracer();
   propagation.setGlobalPropagator(new CompositePropagator({

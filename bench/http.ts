@@ -30,6 +30,11 @@
  * BENCH_TRACING (0), BENCH_TRACED_<NAME> (sets NAME for the traced platform only,
  * e.g. BENCH_TRACED_OTEL_TRACES_SAMPLER=parentbased_traceidratio), BENCH_NODE_ARGS (node options for the platforms' processes,
  * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
+ *
+ * BENCH_AB_ROOT=<another checkout, built> compares two builds instead: the
+ * first platform ("untraced") runs that checkout's bin/tsfn.js, traced the
+ * same way as the second, so that the ratio is this build's throughput over
+ * that one's with tracing on in both (with BENCH_TRACING=1).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -49,6 +54,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 4);
 const TRACING = process.env.BENCH_TRACING === '1';
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 3000);
 const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const AB_ROOT = process.env.BENCH_AB_ROOT || undefined;
 
 requireWrk();
 const contexts: BenchContext[] = [];
@@ -82,7 +88,7 @@ async function platform(name: 'untraced' | 'traced', otel: NodeJS.ProcessEnv): P
     TSFN_DB_SCHEMA: ctx.schema, TSFN_DATA_DIR: ctx.dataDir, TSFN_PORT: String(port), TSFN_ADMIN_KEY: admin,
     TSFN_PREWARM: '0', TSFN_INVOKER_MEMORY_MIB: '4096', ...otel,
   };
-  const bin = join(paths.root, 'bin', 'tsfn.js');
+  const bin = join(name === 'untraced' && AB_ROOT ? AB_ROOT : paths.root, 'bin', 'tsfn.js');
   await start([...NODE_ARGS, bin, 'gateway'], /listening on/, env, `${name} gateway`);
   await start([...NODE_ARGS, bin, 'invoker'], /running/, env, `${name} invoker`);
   await start([...NODE_ARGS, bin, 'meter'], /draining/, env, `${name} meter`);
@@ -107,16 +113,14 @@ let exported = '';
 const warmUp: Record<string, number> = {};
 try {
   const targets: Partial<Record<keyof typeof results, string>> = {};
-  targets.untraced = await platform('untraced', {});
   let sink: string | undefined;
   if (TRACING) {
     const sinkPort = (await start([join(paths.root, 'test', 'support', 'otlp-sink.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim();
     sink = `http://127.0.0.1:${sinkPort}`;
-    targets.traced = await platform('traced', {
-      OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink}/v1/traces`, OTEL_TRACES_SAMPLER: 'always_on',
-      ...tracedOverrides(),
-    });
   }
+  const otel = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink}/v1/traces`, OTEL_TRACES_SAMPLER: 'always_on' };
+  targets.untraced = await platform('untraced', AB_ROOT ? otel : {});
+  if (TRACING) targets.traced = await platform('traced', { ...otel, ...tracedOverrides() });
   const directPort = Number((await start([join(paths.root, 'bench', 'support', 'direct-hono.mjs')], /^\d+\n/, { PATH: process.env.PATH })).trim());
   targets.direct = `http://127.0.0.1:${directPort}/fn/hello/?name=bench`;
 
@@ -179,7 +183,7 @@ const row = (name: string, rs: LoadResult[]) =>
   `${name.padEnd(34)} ${m(rs, 'rps').toFixed(0).padStart(8)} req/s   p50 ${m(rs, 'p50').toFixed(2).padStart(6)} ms   p99 ${m(rs, 'p99').toFixed(2).padStart(7)} ms   errors ${errorsOf(rs)}`;
 console.log(`\nbench:http  (${CONNECTIONS} connections, ${SECONDS} s x ${RUNS} runs, medians${exported}; ${new Date().toISOString()})\n`);
 console.log(row('direct Hono, one process', results.direct));
-console.log(row('tsfn (gateway..container)', results.untraced));
+console.log(row(AB_ROOT ? `tsfn of ${AB_ROOT}, traced` : 'tsfn (gateway..container)', results.untraced));
 if (TRACING) console.log(row(`tsfn, traced (${tracedOverrides().OTEL_TRACES_SAMPLER ?? 'always_on'}, OTLP)`, results.traced));
 const loaded = Object.entries(results).filter(([, rs]) => rs.length);
 /** Every request a target served, its warm-up included: what to divide CPU time by (bench/support/cpu-by-process.py). */
@@ -193,7 +197,7 @@ if (TRACING) {
   // pairs loads from different rounds, which a machine whose speed drifts
   // over the run flatters or penalises.
   const ratios = results.traced.map((t, i) => t.rps / results.untraced[i]!.rps);
-  console.log(`traced/untraced throughput = ${median(ratios).toFixed(3)}, the median round (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.90); `
+  console.log(`${AB_ROOT ? 'this build/that build (both traced)' : 'traced/untraced'} throughput = ${median(ratios).toFixed(3)}, the median round (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target >= 0.90); `
     + `ratio of the medians ${(m(results.traced, 'rps') / m(results.untraced, 'rps')).toFixed(3)}, `
     + `of the requests served ${(served(results.traced, 'traced') / served(results.untraced, 'untraced')).toFixed(3)}`);
 }

@@ -29,7 +29,11 @@ function callerContext(c: Parameters<MiddlewareHandler<GatewayEnv>>[0]): TraceCo
   return propagation.extract(ROOT, incoming, nodeHeaders);
 }
 
-/** `METHOD route` span names, made once each (a new string a request would be flattened again when encoded). */
+/**
+ * `METHOD route` span names, each made once: a name built per request is a
+ * new string for the encoder to flatten and copy. Small: Node's HTTP parser
+ * admits a fixed set of methods, and the routes are the app's own.
+ */
 const spanNames = new Map<string, Map<string, string>>();
 function spanName(method: string, route: string): string {
   let byRoute = spanNames.get(method);

@@ -22,7 +22,7 @@ import { ROOT } from './linked-context.js';
  * returned unchanged.
  */
 export class SyncContextManager implements ContextManager {
-  /** The manager enabled as the API's global one (setGlobalContextManager enables it), if any. */
+  /** The manager enabled as the API's global one, if any (startTracing enables it once it is registered). */
   static installed: SyncContextManager | undefined;
   private stack: Context[] = [];
 
